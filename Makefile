@@ -1,0 +1,76 @@
+# The two commands of the README: `make quickstart` (the main job) and `make test` (the tests).
+# Both set up what they need: `make setup` creates the two virtualenvs on first use.
+PYTHON ?= python3
+VENV := .venv
+SERVER_VENV := .venv-server
+PY := $(VENV)/bin/python
+PIP_QUIET ?= -q
+
+RUN ?= runs/quickstart
+DATASET ?= $(notdir $(RUN))
+# QUICK=1: a few steps on a small model (offline fallback allowed), for the quickstart and CI
+QUICK ?=
+NER_QUICK := -p allow_offline_fallback True -p max_steps 60 -p max_length 128 -p stride 32 -p epochs 1 -p batch_size 8 \
+  -p learning_rate 3e-4
+NER_ARGS ?= $(if $(QUICK),$(NER_QUICK),)
+
+.PHONY: setup quickstart test test-fast lint browser serve clean-venvs dataset train cards space demo
+
+setup: $(VENV)/.installed $(SERVER_VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@echo "setting up $(VENV) (the workspace) ..."
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
+	$(VENV)/bin/pip install $(PIP_QUIET) -r requirements.txt
+	@touch $@
+
+$(SERVER_VENV)/.installed: annotate/server/requirements.txt
+	@echo "setting up $(SERVER_VENV) (argilla-server) ..."
+	$(PYTHON) -m venv $(SERVER_VENV)
+	$(SERVER_VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
+	$(SERVER_VENV)/bin/pip install $(PIP_QUIET) -r annotate/server/requirements.txt
+	@touch $@
+
+# Debian's chromium drives the headless UI checks; installed when missing (needs root, as on CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
+
+quickstart: setup
+	$(PY) -m annotate quickstart
+
+serve: setup
+	$(PY) -m annotate serve
+
+# Each stage alone, from the run folder (RUN=runs/NAME; the Argilla of ARGILLA_API_URL/ARGILLA_API_KEY).
+dataset: setup
+	$(PY) -m annotate export --dataset $(DATASET) --workspace $(DATASET) --run $(RUN)
+
+train: setup
+	@mkdir -p $(RUN)/notebooks
+	$(PY) -m papermill --log-output notebooks/finetune_ner.ipynb $(RUN)/notebooks/finetune_ner.ipynb \
+	  -p run_dir $(RUN) $(NER_ARGS)
+
+cards: setup
+	$(PY) -m cards build --run $(RUN)
+
+space: setup
+	$(PY) -m demo space --run $(RUN)
+
+demo: setup
+	$(PY) -m demo --run $(RUN)
+
+test: setup browser
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
+
+lint: setup
+	$(VENV)/bin/ruff check annotate cards demo notebooks tests bench
+	$(VENV)/bin/ruff format --check annotate cards demo notebooks tests bench
+
+clean-venvs:
+	rm -rf $(VENV) $(SERVER_VENV)

@@ -1,0 +1,354 @@
+"""`python -m annotate`: the command line of the annotation stage.
+
+Known errors (`AnnotateError`) end as one line on stderr and exit code 1; anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from annotate.errors import AnnotateError
+
+app = typer.Typer(
+    help="Corpus import -> Argilla projects -> local Argilla server -> export, agreement, adjudication.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _group() -> None:
+    """Corpus import -> Argilla projects -> local Argilla server -> export, agreement, adjudication."""
+
+
+@app.command()
+def serve(
+    home: Annotated[Path, typer.Option(help="Folder for the database, credentials (0600) and logs.")] = Path(
+        ".argilla"
+    ),
+    port: Annotated[int, typer.Option(help="Port of the Argilla API and UI.")] = 6900,
+    host: Annotated[
+        str, typer.Option(help="Interface to bind; 0.0.0.0 exposes it to your network.")
+    ] = "127.0.0.1",
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLAlchemy URL, e.g. postgresql://user@127.0.0.1:5432/argilla. Default: SQLite in HOME."
+        ),
+    ] = None,
+    redis_url: Annotated[
+        str | None, typer.Option(help="Use this Redis instead of the embedded Valkey.")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Argilla job workers.")] = 1,
+) -> None:
+    """Run a complete local Argilla (server + SQL search engine + Redis + job worker) until Ctrl-C.
+
+    Prints ARGILLA_API_URL=... and ARGILLA_API_KEY=... (export them for every other command)
+    and the UI login. The owner's password and API key are random and reused on restart.
+
+    Example: python -m annotate serve --home .argilla --port 6900
+    """
+    from annotate.serve import LocalArgilla, ServeOptions, banner
+
+    options = ServeOptions(
+        home=home, host=host, port=port, database_url=database_url, redis_url=redis_url, workers=workers
+    )
+    argilla = LocalArgilla(options)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        typer.echo(f"starting Argilla in {argilla.home} ...", err=True)
+        argilla.start()
+        typer.echo(banner(argilla))
+        sys.stdout.flush()
+        while (dead := argilla.dead_child()) is None:
+            time.sleep(1)
+        raise dead.died("stopped unexpectedly")
+    except KeyboardInterrupt:
+        typer.echo("stopping Argilla ...", err=True)
+    finally:
+        argilla.stop()
+
+
+@app.command()
+def load(
+    corpus: Annotated[
+        Path, typer.Option(help="A brat folder, a BigBio JSON/JSONL file or hub name, a JSONL/CSV/text file.")
+    ],
+    dataset: Annotated[str, typer.Option(help="Name of the Argilla dataset to create or update.")],
+    format: Annotated[str, typer.Option(help="brat | bigbio | jsonl | csv | text | auto.")] = "auto",
+    task: Annotated[str, typer.Option(help="ner | classification.")] = "ner",
+    workspace: Annotated[str | None, typer.Option(help="Argilla workspace (created if missing).")] = None,
+    suggestions: Annotated[str | None, typer.Option(help="gold | lexicon:FILE | model:PATH_OR_ID.")] = None,
+    min_submitted: Annotated[int, typer.Option(help="Annotators who must submit each record.")] = 1,
+    segment: Annotated[
+        str, typer.Option(help="sentence | paragraph | none: how documents become records.")
+    ] = "sentence",
+    licence: Annotated[str, typer.Option(help="Licence of the corpus, e.g. CC-BY-4.0.")] = "desconocida",
+    source: Annotated[
+        str | None, typer.Option(help="Where the corpus comes from (default: its folder name).")
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Go on past invalid annotations; list them in RUN/import_problems.jsonl.")
+    ] = False,
+    notes_db: Annotated[
+        str | None, typer.Option(help="Database name for bare ids in brat notes, e.g. SNOMED-CT.")
+    ] = None,
+    run: Annotated[
+        Path | None,
+        typer.Option(help="Run folder for run.json and import_problems.jsonl (default runs/DATASET)."),
+    ] = None,
+    pretty_name: Annotated[str | None, typer.Option(help="Human name of the corpus, for the cards.")] = None,
+    domain: Annotated[
+        str | None, typer.Option(help="Domain of the texts, e.g. 'clinical case reports'.")
+    ] = None,
+    synthetic: Annotated[
+        bool | None, typer.Option("--synthetic/--not-synthetic", help="Texts written for the project?")
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="Country/variety of the Spanish, e.g. ES, MX.")] = None,
+) -> None:
+    """Create (or update) an Argilla annotation project from a corpus.
+
+    Every annotation is checked against its text first: by default any problem stops the load and
+    nothing is created. Long documents become records (sentences or paragraphs) that keep their
+    offsets; the corpus's own annotations travel with the records (for `simulate` and `export`).
+    Talks to the Argilla in ARGILLA_API_URL / ARGILLA_API_KEY.
+
+    Example: python -m annotate load --corpus ../shared/data/pharmaconer --format brat --task ner
+    --dataset pharmaconer --suggestions gold --min-submitted 3 --licence CC-BY-4.0 --skip-invalid
+    """
+    from rich.progress import Progress
+
+    from annotate.client import connect
+    from annotate.load import LoadOptions
+    from annotate.load import load as run_load
+
+    options = LoadOptions(
+        corpus=corpus,
+        dataset=dataset,
+        format=format,
+        task=task,
+        workspace=workspace,
+        suggestions=suggestions,
+        min_submitted=min_submitted,
+        segment=segment,
+        licence=licence,
+        source=source,
+        skip_invalid=skip_invalid,
+        notes_db=notes_db,
+        run=run,
+        pretty_name=pretty_name,
+        domain=domain,
+        synthetic=synthetic,
+        country=country,
+    )
+    client = connect()
+    with Progress(transient=True) as progress:
+        report = run_load(options, client, progress)
+    verb = "created" if report.created else "updated"
+    typer.echo(
+        f"{verb} dataset {report.dataset!r} in workspace {report.workspace!r}: {report.documents} documents "
+        f"-> {report.records} records ({report.suggestions} with suggestions), labels {report.labels}"
+    )
+    if report.problems:
+        typer.echo(f"{report.problems} invalid annotations skipped, listed in {report.problems_file}")
+
+
+@app.command()
+def simulate(
+    dataset: Annotated[str, typer.Option(help="The NER dataset to answer.")],
+    annotators: Annotated[int, typer.Option(help="How many simulated annotators (sim-anotador-1..K).")] = 3,
+    noise: Annotated[
+        float, typer.Option(help="Probability of a mistake per gold span (and of a spurious span).")
+    ] = 0.1,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same answers.")] = 13,
+    workspace: Annotated[str | None, typer.Option(help="Workspace of the dataset.")] = None,
+) -> None:
+    """Submit answers of K simulated annotators, derived from the corpus's own annotations with seeded noise.
+
+    For tests, the quickstart and benchmarks: the accounts are named sim-anotador-K so nobody mistakes
+    them for people. Records a simulated annotator already answered are left as they are.
+
+    Example: python -m annotate simulate --dataset pharmaconer --annotators 3 --noise 0.1 --seed 13
+    """
+    from annotate.client import connect
+    from annotate.client import dataset as find_dataset
+    from annotate.simulate import simulate as run_simulate
+
+    client = connect()
+    report = run_simulate(client, find_dataset(client, dataset, workspace), annotators, noise, seed)
+    typer.echo(
+        f"{len(report.annotators)} simulated annotators ({', '.join(report.annotators)}) submitted "
+        f"{report.responses} responses on {report.records} records "
+        f"({report.changed_spans} spans changed by noise)"
+    )
+
+
+@app.command()
+def export(
+    dataset: Annotated[str, typer.Option(help="The Argilla dataset to export.")],
+    run: Annotated[Path, typer.Option(help="The run folder to write, e.g. runs/pharmaconer.")],
+    workspace: Annotated[str | None, typer.Option(help="Workspace of the dataset.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the 80/10/10 split for documents without one.")] = 13,
+    push_to_hub: Annotated[
+        str | None, typer.Option(help="Also push dataset/ to this Hub repo (ORG/NAME); needs HF_TOKEN.")
+    ] = None,
+) -> None:
+    """Export the annotations, their agreement and the adjudicated dataset into a run folder.
+
+    Writes annotations.parquet, agreement.json, review.jsonl, run.json and dataset/bigbio_kb +
+    dataset/tokens (one row per document, original offsets, splits train/validation/test). A curator's
+    answer in DATASET-curacion (see `adjudicate`) wins over the majority vote.
+
+    Example: python -m annotate export --dataset pharmaconer --run runs/pharmaconer
+    """
+    from annotate.client import connect
+    from annotate.client import dataset as find_dataset
+    from annotate.export import export as run_export
+    from annotate.runfolder import RunFolder
+
+    if push_to_hub:
+        from annotate.hub import require_token
+
+        require_token()
+    client = connect()
+    report = run_export(client, find_dataset(client, dataset, workspace), RunFolder(run), seed)
+    typer.echo(
+        f"exported {report.documents} documents ({report.entities} entities, splits {report.splits}) from "
+        f"{report.records} records and {report.responses} responses to {run}; {report.curated} curated, "
+        f"{report.review_items} review items in {run / 'review.jsonl'}"
+    )
+    if report.documents_pending:
+        typer.echo(f"{report.documents_pending} documents are not fully annotated yet and were left out")
+    if push_to_hub:
+        from annotate.hub import push_dataset
+
+        typer.echo(f"pushed to {push_dataset(RunFolder(run), push_to_hub)}")
+
+
+@app.command()
+def remix(
+    run: Annotated[Path, typer.Option(help="The run folder with dataset/bigbio_kb, e.g. runs/pharmaconer.")],
+    templates: Annotated[
+        Path | None,
+        typer.Option(help="YAML file of instruction templates (default: annotate/remix_templates.yaml)."),
+    ] = None,
+    per_record: Annotated[
+        int, typer.Option(min=1, help="Samples per sentence (each from a different template).")
+    ] = 2,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same samples.")] = 13,
+) -> None:
+    """Turn the adjudicated dataset of a run into Spanish instruction samples (dataset/instruction).
+
+    Each document of dataset/bigbio_kb (and dataset/labels, when there is one) is cut into sentences;
+    each sentence gets PER_RECORD samples from the templates: entity extraction (all labels or one,
+    answers as 'ETIQUETA: texto' lines or JSON lines), entity typing, yes/no mention questions and
+    document classification. Splits are kept; every sample carries the Somos NLP catalogue columns.
+
+    Example: python -m annotate remix --run runs/pharmaconer --per-record 2 --seed 13
+    """
+    from annotate.remix import DEFAULT_TEMPLATES
+    from annotate.remix import remix as run_remix
+    from annotate.runfolder import RunFolder
+
+    report = run_remix(RunFolder(run), templates or DEFAULT_TEMPLATES, per_record, seed)
+    total = sum(report.splits.values())
+    typer.echo(
+        f"wrote {total} instruction samples (splits {report.splits}, tasks {report.per_task}) from "
+        f"{report.documents} documents ({report.segments} segments) with {report.templates} templates "
+        f"to {RunFolder(run).dataset_view('instruction')}"
+    )
+
+
+@app.command()
+def adjudicate(
+    dataset: Annotated[str, typer.Option(help="The NER dataset whose disagreements go to curation.")],
+    workspace: Annotated[str | None, typer.Option(help="Workspace of the dataset.")] = None,
+) -> None:
+    """Put the records annotators disagree on (ties, lone spans) into DATASET-curacion for a curator.
+
+    Each annotator's answer is shown as a suggestion in a question of its own; the curator's submitted
+    answer wins over the majority vote at `export`, which counts how many records were curated.
+
+    Example: python -m annotate adjudicate --dataset pharmaconer
+    """
+    from rich.progress import Progress
+
+    from annotate.adjudicate import build_curation
+    from annotate.client import connect
+    from annotate.client import dataset as find_dataset
+
+    client = connect()
+    with Progress(transient=True) as progress:
+        report = build_curation(client, find_dataset(client, dataset, workspace), progress)
+    typer.echo(
+        f"{report.records} records to curate in {report.dataset!r} (reasons: {report.reasons}); "
+        f"answers of {', '.join(report.annotators)} shown as suggestions"
+    )
+
+
+@app.command()
+def team(
+    file: Annotated[
+        Path, typer.Option(help="CSV with a 'username' column (first_name, last_name, role optional).")
+    ],
+    workspace: Annotated[str, typer.Option(help="Workspace the team annotates in (created if missing).")],
+    secrets_file: Annotated[Path, typer.Option(help="Where new passwords go (CSV, mode 0600).")] = Path(
+        "team-passwords.csv"
+    ),
+) -> None:
+    """Create annotator accounts with random passwords and add them to a workspace.
+
+    Passwords are written to SECRETS_FILE (mode 0600), never printed; share each one privately.
+    Existing accounts keep their password and are only added to the workspace.
+
+    Example: python -m annotate team --file equipo.csv --workspace pharmaconer
+    """
+    from annotate.client import connect
+    from annotate.client import workspace as get_workspace
+    from annotate.team import create_team, read_team
+
+    members = read_team(file)
+    client = connect()
+    created, existing = create_team(client, members, get_workspace(client, workspace), secrets_file)
+    typer.echo(f"workspace {workspace!r}: {len(created)} accounts created, {len(existing)} already existed")
+    if created:
+        typer.echo(f"passwords of the new accounts are in {secrets_file} (mode 0600)")
+
+
+@app.command()
+def quickstart() -> None:
+    """The whole journey on the sample corpus: Argilla, load, team, simulate, export, train, cards, demo.
+
+    What `make quickstart` runs. Environment: CORPUS=PATH FORMAT=brat RUN=runs/NAME, NO_SIMULATE=1
+    (leave the annotation to people), QUICKSTART_EXIT=1 (leave once everything is written).
+
+    Example: QUICKSTART_EXIT=1 python -m annotate quickstart
+    """
+    import signal
+
+    from annotate.quickstart import main as run_quickstart
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    run_quickstart()
+
+
+def main() -> None:
+    try:
+        app()
+    except AnnotateError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        if type(exc).__module__.startswith("argilla._exceptions"):  # the server said no: one line
+            cause = exc.__cause__ or exc
+            typer.echo(f"error: Argilla refused the request: {cause}", err=True)
+            sys.exit(1)
+        raise

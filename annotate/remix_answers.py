@@ -1,0 +1,148 @@
+"""The answers of instruction samples: written so a machine can read them back, and scored.
+
+    format_entities([("FARMACO", "metformina")])          -> "FARMACO: metformina"
+    format_entities([("FARMACO", "metformina")], "json")  -> '{"etiqueta": "FARMACO", "texto": "metformina"}'
+    format_entities([])                                   -> "ninguna"
+    parse_answer("extraccion", "FARMACO: metformina\\nPROTEINA: insulina")
+        -> [("FARMACO", "metformina"), ("PROTEINA", "insulina")]
+    parse_answer("mencion", "Sí.") -> True     parse_answer("tipado", "FARMACO") -> "FARMACO"
+    parse_answer("clasificacion", "cardiologia, renal") -> ["cardiologia", "renal"]
+    entity_scores([gold, ...], [pred, ...])                   -> SplitMetrics (micro P/R/F1, per label)
+
+Extraction answers list one entity mention a line, in text order (a repeated mention is listed again),
+either as `ETIQUETA: texto` or as a JSON object `{"etiqueta": ..., "texto": ...}` (JSON lines); "ninguna"
+when there is none. A discontinuous entity's fragments are joined with a space. Scores compare the
+multiset of (label, text) pairs of each sample (text with its whitespace collapsed, case kept), pooled
+over samples (micro), like an entity-level F1 on exact boundaries. Standard library + pydantic only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from annotate.errors import AnnotateError
+from annotate.runfolder import Scores, SplitMetrics
+
+EXTRACTION_TASKS = ("extraccion", "extraccion_etiqueta")
+TASKS = (*EXTRACTION_TASKS, "tipado", "mencion", "clasificacion")
+NONE_ANSWER = "ninguna"
+YES, NO = "sí", "no"
+Pair = tuple[str, str]
+
+
+class AnswerFormatError(AnnotateError, ValueError):
+    """An answer that does not follow its task's format (strict parsing only)."""
+
+
+def format_entities(pairs: Iterable[Pair], style: str = "lineas") -> str:
+    """One `ETIQUETA: texto` line (or JSON line) per mention, or "ninguna"."""
+    lines = [
+        json.dumps({"etiqueta": label, "texto": text}, ensure_ascii=False)
+        if style == "json"
+        else f"{label}: {text}"
+        for label, text in pairs
+    ]
+    return "\n".join(lines) or NONE_ANSWER
+
+
+def format_labels(labels: Sequence[str]) -> str:
+    return ", ".join(labels)
+
+
+def parse_answer(task: str, text: str, strict: bool = False) -> Any:
+    """The value of an answer: extraction -> [(label, text)], tipado -> label, mencion -> bool,
+    clasificacion -> sorted labels. Unreadable parts are skipped (or None), unless `strict`."""
+    if task in EXTRACTION_TASKS:
+        return parse_entities(text, strict)
+    answer = _clean(text)
+    if task == "tipado":
+        value = answer.split("\n")[0].strip().rstrip(".") or None
+    elif task == "mencion":
+        word = _plain(answer.split()[0].strip(".,;:!¡¿?")) if answer.split() else ""
+        value = {"si": True, "no": False}.get(word)
+    elif task == "clasificacion":
+        value = sorted({p.strip().rstrip(".") for p in re.split(r"[,\n]", answer) if p.strip()}) or None
+    else:
+        raise AnswerFormatError(f"unknown task {task!r}; use one of {', '.join(TASKS)}")
+    if strict and value is None:
+        raise AnswerFormatError(f"{task} answer {text!r} cannot be read")
+    return value
+
+
+def parse_entities(text: str, strict: bool = False) -> list[Pair]:
+    answer = _clean(text)
+    if _plain(answer).rstrip(".") == NONE_ANSWER:
+        return []
+    pairs = []
+    for number, line in enumerate(answer.split("\n"), start=1):
+        pair = _entity_line(line.strip())
+        if pair is not None:
+            pairs.append(pair)
+        elif strict and line.strip():
+            raise AnswerFormatError(f"line {number} of the answer ({line!r}) is not 'ETIQUETA: texto'")
+    return pairs
+
+
+def _entity_line(line: str) -> Pair | None:
+    if line.startswith("{"):
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            return None
+        label, text = (item.get("etiqueta"), item.get("texto")) if isinstance(item, dict) else (None, None)
+        ok = isinstance(label, str) and isinstance(text, str) and label.strip() and text.strip()
+        return (label.strip(), _space(text)) if ok else None
+    label, colon, text = line.partition(":")
+    return (label.strip(), _space(text)) if colon and label.strip() and text.strip() else None
+
+
+def _clean(text: str) -> str:
+    return text.replace("\r\n", "\n").strip()
+
+
+def _space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _plain(word: str) -> str:
+    """Lower case without accents: "Sí" -> "si"."""
+    return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if unicodedata.category(c) != "Mn")
+
+
+def entity_scores(
+    gold: Sequence[Sequence[Pair]], pred: Sequence[Sequence[Pair]], labels: Iterable[str] = ()
+) -> SplitMetrics:
+    """Micro precision/recall/F1 over samples of (label, text) multisets, overall and per label."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold answers but {len(pred)} predictions")
+    counts: Counter[tuple[str, str]] = Counter()  # (label, "tp" | "gold" | "pred")
+    for g, p in zip(gold, pred, strict=True):
+        g_set, p_set = Counter(_key(x) for x in g), Counter(_key(x) for x in p)
+        for (label, _), n in (g_set & p_set).items():
+            counts[label, "tp"] += n
+        for (label, _), n in g_set.items():
+            counts[label, "gold"] += n
+        for (label, _), n in p_set.items():
+            counts[label, "pred"] += n
+    names = sorted({*labels, *(label for label, _ in counts)})
+    per_label = {
+        name: _scores(counts[name, "tp"], counts[name, "gold"], counts[name, "pred"]) for name in names
+    }
+    total = {kind: sum(counts[name, kind] for name in names) for kind in ("tp", "gold", "pred")}
+    return SplitMetrics(overall=_scores(total["tp"], total["gold"], total["pred"]), per_label=per_label)
+
+
+def _key(pair: Pair) -> Pair:
+    return pair[0].strip(), _space(pair[1])
+
+
+def _scores(tp: int, gold: int, pred: int) -> Scores:
+    precision = tp / pred if pred else 0.0
+    recall = tp / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Scores(precision=precision, recall=recall, f1=f1, support=gold)

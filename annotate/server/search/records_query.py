@@ -1,0 +1,240 @@
+"""One page of a dataset's records matching a search, with the exact total.
+
+Order of the page, as Elasticsearch's engine orders it:
+- an explicit sort: by its keys, missing values last, ties in insertion order;
+- else a text query: by relevance, highest first;
+- else a user (the /me endpoints): a deterministic per-user order, see below;
+- else insertion order (inserted_at, then id).
+
+Per-user order. Elasticsearch seeds `random_score` with the user id, so every user walks the
+dataset in a different, stable random order. Here the records are walked in the order of
+their ids (random UUID4s, so a random order unrelated to content or insertion), upwards or
+downwards, starting at a pivot, wrapping around at the end; pivot and direction come from a
+hash of the user id. Each user thus gets a stable order that starts somewhere else in the
+dataset, and the page is read straight off the (dataset_id, status, id) / (dataset_id, id)
+indexes instead of sorting the whole dataset on every request; only the count touches every
+matching record. The price: there are only 2 x N such walks, so two users whose pivots fall
+between the same two records (chance about 1 in 2N) share an order.
+
+Metadata. Filters and sorts on metadata read the per-dataset expression indexes of
+`schema.py`; `plan.py` decides which one drives each query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from uuid import UUID
+
+from argilla_server.models import Record
+from argilla_server.search_engine.base import Filter, Order, SearchResponseItem, SearchResponses, TextQuery
+from sqlalchemy import Float, Select, and_, case, func, intersect, literal, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from . import filters, sorting
+from .context import DatasetContext
+from .plan import Plan, make_plan
+from .text_search import TextMatch, text_match
+
+MATCH_ALL_SCORE = 1.0
+
+
+def user_walk(user_id: UUID | str) -> tuple[UUID, bool]:
+    """Where the user's walk through the ids starts, and whether it goes downwards."""
+    digest = hashlib.sha256(str(user_id).encode()).digest()
+    return UUID(bytes=digest[:16]), bool(digest[16] & 1)
+
+
+def matching_condition(
+    ctx: DatasetContext, filter: Filter | None, driven_by_text: bool = False
+) -> ColumnElement[bool]:
+    """The dataset and filter part of the WHERE condition. When text hits drive the query,
+    the dataset condition must not lure SQLite into scanning the whole dataset instead."""
+    dataset_id = ctx.dialect.sql.no_index(Record.dataset_id) if driven_by_text else Record.dataset_id
+    conditions = [ctx.dataset_id_equals(dataset_id)]
+    if filter is not None:
+        conditions.append(filters.build(filter, ctx))
+    return and_(*conditions)
+
+
+def candidates(ctx: DatasetContext, query: TextQuery | str | None, filter: Filter | None) -> Select:
+    """SELECT records.id of every record matching the text query and filter."""
+    statement, _ = _matching(ctx, text_match(query, ctx), filter)
+    return statement
+
+
+def _matching(
+    ctx: DatasetContext, match: TextMatch | None, filter: Filter | None
+) -> tuple[Select, ColumnElement]:
+    """SELECT records.id, score FROM records [JOIN text hits] WHERE <condition>."""
+    if match is None:
+        score = literal(MATCH_ALL_SCORE, Float)
+        return select(Record.id, score.label("score")).where(matching_condition(ctx, filter)), score
+    return _with_text(match, matching_condition(ctx, filter, driven_by_text=match.hits is not None))
+
+
+def _with_text(match: TextMatch, where: ColumnElement[bool]) -> tuple[Select, ColumnElement]:
+    if match.hits is not None:
+        source = Record.__table__.join(match.hits, match.hits.c.record_id == Record.id)
+        score = match.hits.c.score
+    elif match.scores is not None:
+        source = Record.__table__.outerjoin(match.scores, match.scores.c.record_id == Record.id)
+        score = func.coalesce(match.scores.c.score, 0.0)
+    else:
+        source, score = Record.__table__, literal(0.0, Float)
+    condition = where if match.condition is None else and_(where, match.condition)
+    return select(Record.id, score.label("score")).select_from(source).where(condition), score
+
+
+async def search(
+    db: AsyncSession,
+    ctx: DatasetContext,
+    query: TextQuery | str | None,
+    filter: Filter | None,
+    sort: list[Order] | None,
+    offset: int,
+    limit: int,
+    user_id: UUID | str | None,
+) -> SearchResponses:
+    plan = await make_plan(db, ctx, filter, sort)
+    match = text_match(query, ctx)
+    matching, score = _matching(ctx, match, filter)
+    has_text = match is not None
+    if has_text:
+        plan = Plan()  # text hits drive the query: no metadata index hint applies
+    if not sort and not has_text and user_id is not None:
+        return await _per_user_page(db, ctx, plan, matching, *user_walk(user_id), offset, limit)
+
+    if sort and plan.sort_index is not None:
+        return await _sorted_by_metadata(db, ctx, plan, matching, sort, offset, limit)
+    if sort:
+        order = [*sorting.order_by(sort, ctx), *_insertion_order()]
+    elif has_text:
+        order = [score.desc(), *_insertion_order()]
+    else:
+        return await _in_insertion_order(db, ctx, plan, matching, offset, limit)
+    return await _fully_sorted(db, ctx, plan, matching, order, offset, limit)
+
+
+async def _fully_sorted(
+    db: AsyncSession, ctx: DatasetContext, plan: Plan, matching: Select, order: list, offset: int, limit: int
+) -> SearchResponses:
+    """Pages no index can order (relevance, suggestion or response values): every match is
+    read once anyway, so the total comes from the same pass (count(*) OVER ())."""
+    page = matching.add_columns(func.count().over().label("total"))
+    page = ctx.dialect.sql.with_index(page, plan.count_index).order_by(*order)
+    rows = (await db.execute(page.offset(offset).limit(max(limit, 1)))).all()
+    total = rows[0].total if rows else await _count(db, ctx, plan, matching)
+    return SearchResponses(items=[_item(row.id, row.score) for row in rows[:limit]], total=total)
+
+
+async def _in_insertion_order(
+    db: AsyncSession, ctx: DatasetContext, plan: Plan, matching: Select, offset: int, limit: int
+) -> SearchResponses:
+    total = await _count(db, ctx, plan, matching)
+    if limit <= 0 or offset >= total:
+        return SearchResponses(items=[], total=total)
+    page = ctx.dialect.sql.with_index(matching, plan.count_index).order_by(*_insertion_order())
+    rows = await db.execute(page.offset(offset).limit(limit))
+    return SearchResponses(items=[_item(row.id, row.score) for row in rows], total=total)
+
+
+def _insertion_order() -> list[ColumnElement]:
+    return [Record.inserted_at, Record.id]
+
+
+async def _count(db: AsyncSession, ctx: DatasetContext, plan: Plan, matching: Select, *extra) -> int:
+    if plan.intersect and not extra:
+        return await _count_intersection(db, ctx, plan)
+    counting = matching.with_only_columns(func.count(), maintain_column_froms=True).where(*extra)
+    return int(await db.scalar(ctx.dialect.sql.with_index(counting, plan.count_index)))
+
+
+async def _count_intersection(db: AsyncSession, ctx: DatasetContext, plan: Plan) -> int:
+    """count(*) of the intersection of the row ids each metadata index yields (SQLite)."""
+    row_id = literal_column("records.rowid")
+    parts = [
+        ctx.dialect.sql.with_index(select(row_id).where(matching_condition(ctx, filter)), index)
+        for index, filter in plan.intersect
+    ]
+    return int(await db.scalar(select(func.count()).select_from(intersect(*parts).subquery())))
+
+
+async def _sorted_by_metadata(
+    db: AsyncSession,
+    ctx: DatasetContext,
+    plan: Plan,
+    matching: Select,
+    sort: list[Order],
+    offset: int,
+    limit: int,
+) -> SearchResponses:
+    """Records having the first sort key, in the order of its index, then those lacking it
+    (in insertion order). Without missing values, one ORDER BY the index can provide."""
+    total = await _count(db, ctx, plan, matching)
+    if limit <= 0 or offset >= total:
+        return SearchResponses(items=[], total=total)
+    rest = [*sorting.order_by(sort[1:], ctx), *_insertion_order()]
+    first = sorting.order_by(sort[:1], ctx, first_has_nulls=False)
+    if not plan.sort_has_nulls:
+        parts = [(matching, [*first, *rest], total, plan.page_index(total))]
+    else:
+        key = sorting.first_key(sort, ctx)
+        valued = await _count(db, ctx, plan, matching, key.is_not(None))
+        parts = [
+            (matching.where(key.is_not(None)), [*first, *rest], valued, plan.page_index(total)),
+            (matching.where(key.is_(None)), rest, total - valued, plan.count_index),
+        ]
+    return await _laps(db, ctx, parts, offset, limit, total, score=True)
+
+
+async def _per_user_page(
+    db: AsyncSession,
+    ctx: DatasetContext,
+    plan: Plan,
+    matching: Select,
+    pivot: UUID,
+    downwards: bool,
+    offset: int,
+    limit: int,
+) -> SearchResponses:
+    first_lap = Record.id <= pivot if downwards else Record.id >= pivot
+    order = [Record.id.desc() if downwards else Record.id.asc()]
+    total, first_part = await _lap_counts(db, ctx, plan, matching, first_lap)
+    parts = [
+        (matching.where(first_lap), order, first_part, None),
+        (matching.where(~first_lap), order, total - first_part, None),
+    ]
+    return await _laps(db, ctx, parts, offset, limit, total, score=False)
+
+
+async def _lap_counts(
+    db: AsyncSession, ctx: DatasetContext, plan: Plan, matching: Select, first_lap: ColumnElement[bool]
+) -> tuple[int, int]:
+    """(matching records, those in the first lap), in one pass."""
+    columns = (func.count(), func.count(case((first_lap, 1))))
+    counting = matching.with_only_columns(*columns, maintain_column_froms=True)
+    total, first = (await db.execute(ctx.dialect.sql.with_index(counting, plan.count_index))).one()
+    return int(total), int(first)
+
+
+async def _laps(
+    db: AsyncSession, ctx: DatasetContext, parts, offset: int, limit: int, total: int, score: bool
+):
+    """The page [offset, offset + limit) over consecutive parts (statement, order, size, index)."""
+    items: list[SearchResponseItem] = []
+    start = 0
+    for statement, order, size, index in parts:
+        if len(items) >= limit or limit <= 0:
+            break
+        if offset + len(items) < start + size:
+            local_offset = max(0, offset + len(items) - start)
+            page = ctx.dialect.sql.with_index(statement, index).order_by(*order)
+            rows = await db.execute(page.offset(local_offset).limit(limit - len(items)))
+            items += [_item(row.id, row.score if score else MATCH_ALL_SCORE) for row in rows]
+        start += size
+    return SearchResponses(items=items, total=total)
+
+
+def _item(record_id: UUID, score: float | None) -> SearchResponseItem:
+    return SearchResponseItem(record_id=record_id, score=score)

@@ -1,0 +1,153 @@
+"""The dataset card: Hub metadata (`DatasetCardData`) + one template per language + plots.
+
+    write_dataset_card(folder, context)     # README.md, README_ES.md, label_distribution*.png, ...
+
+`context` is a `CardContext` (see `cards.build`): the dataset facts, bias.json, privacy.json, findings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cards import plots
+from cards.facts import DatasetFacts
+from cards.metadata import is_hub_id, task_of
+from cards.privacy import METHODS_ES
+from cards.render import LANGUAGES, README, render
+
+LANGUAGE_NAMES = {
+    "en": {
+        "es": "Spanish",
+        "en": "English",
+        "ca": "Catalan",
+        "eu": "Basque",
+        "gl": "Galician",
+        "pt": "Portuguese",
+    },
+    "es": {
+        "es": "español",
+        "en": "inglés",
+        "ca": "catalán",
+        "eu": "euskera",
+        "gl": "gallego",
+        "pt": "portugués",
+    },
+}
+TASK_NAMES = {
+    "en": {
+        "ner": "named entity recognition",
+        "classification": "text classification",
+        "instruction": "instruction following",
+    },
+    "es": {
+        "ner": "reconocimiento de entidades nombradas",
+        "classification": "clasificación de textos",
+        "instruction": "seguimiento de instrucciones",
+    },
+}
+
+
+def annotations_creators(d: DatasetFacts) -> list[str]:
+    """As recorded in run.json; else "crowdsourced" for Argilla annotations, "found" for a corpus's own."""
+    if d.corpus.annotations_creators:
+        return d.corpus.annotations_creators
+    return ["crowdsourced"] if d.annotation else ["found"]
+
+
+def source_datasets(d: DatasetFacts) -> list[str]:
+    if d.corpus.synthetic or not d.corpus.source:
+        return ["original"]
+    return [f"extended|{d.corpus.source}"] if is_hub_id(d.corpus.source) else ["extended"]
+
+
+def card_data(d: DatasetFacts):
+    from huggingface_hub import DatasetCardData
+
+    task = task_of(d.task)
+    tags = [
+        t
+        for t in (
+            "argilla" if d.annotation else None,
+            d.corpus.domain,
+            "synthetic" if d.corpus.synthetic else None,
+            "bigbio" if "bigbio_kb" in d.views else None,
+        )
+        if t
+    ]
+    return DatasetCardData(
+        language=d.corpus.languages,
+        license=d.corpus.license_id,
+        license_name=d.corpus.licence if d.corpus.license_id == "other" else None,
+        annotations_creators=annotations_creators(d),
+        multilinguality="monolingual" if len(d.corpus.languages) == 1 else "multilingual",
+        size_categories=[d.size_category],
+        source_datasets=source_datasets(d),
+        task_categories=[task.task_category],
+        task_ids=[task.task_id] if task.task_id else None,
+        pretty_name=d.corpus.pretty_name,
+        tags=tags or None,
+    )
+
+
+def draw_plots(folder: Path, d: DatasetFacts, bias: dict[str, Any], lang: str) -> dict[str, Any]:
+    names = {"labels": None, "agreement": None, "groups": {}}
+    if d.label_counts:
+        name = plots.plot_name("label_distribution", lang)
+        plots.label_distribution(d.label_counts, [s.split for s in d.splits], folder / name, lang)
+        names["labels"] = name
+    per_label = {
+        label: {
+            metric: m.value for metric, m in block.items() if metric in ("f1", "alpha_u", "alpha_nominal")
+        }
+        for q in d.agreement[:1]
+        for label, block in q.per_label.items()
+    }
+    if per_label:
+        name = plots.plot_name("agreement_per_label", lang)
+        plots.agreement_per_label(per_label, folder / name, lang)
+        names["agreement"] = name
+    for task, scores in bias["model_scores"].items():
+        if scores["available"]:
+            name = plots.plot_name(f"f1_per_group_{task}", lang)
+            plots.scores_per_group(group_bars(scores, lang), folder / name, lang, scores["interval"]["level"])
+            names["groups"][task] = name
+    return names
+
+
+def group_bars(scores: dict[str, Any], lang: str) -> list[tuple[str, float, tuple[float, float] | None]]:
+    from cards.groups import GROUP_NAMES
+
+    return [
+        (GROUP_NAMES[lang][group], s["f1"], tuple(s["ci95"]) if s["ci95"] else None)
+        for kind in ("sex", "age")
+        for group, s in scores[kind].items()
+        if s["f1"] is not None
+    ]
+
+
+def write_dataset_card(folder: Path, context: Any) -> list[Path]:
+    from huggingface_hub import DatasetCard
+
+    folder.mkdir(parents=True, exist_ok=True)
+    data = card_data(context.dataset).to_yaml()
+    written = []
+    for lang in LANGUAGES:
+        content = render(
+            "dataset",
+            lang,
+            card_data=data,
+            d=context.dataset,
+            bias=context.bias,
+            privacy=context.privacy,
+            findings=[f.model_dump() for f in context.dataset_findings],
+            plots=draw_plots(folder, context.dataset, context.bias, lang),
+            language_names=[LANGUAGE_NAMES[lang].get(c, c) for c in context.dataset.corpus.languages],
+            task_name=TASK_NAMES[lang].get(context.dataset.task, context.dataset.task),
+            privacy_methods=context.privacy["methods"] if lang == "en" else METHODS_ES,
+            models=[{"task": t, "link": f"../model-{t}/{README[lang]}"} for t in context.models],
+            generated=context.generated,
+        )
+        DatasetCard(content).save(folder / README[lang])
+        written.append(folder / README[lang])
+    return written

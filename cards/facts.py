@@ -1,0 +1,182 @@
+"""The measured facts a card states, read from the run folder into typed models.
+
+    dataset = read_dataset_facts(RunFolder("runs/demo"))     # sizes, labels, annotation, agreement
+    model = read_model_facts(RunFolder("runs/demo"), "ner")   # metrics, training, emissions
+
+Every number a card prints is a field of these models (or of bias.json / privacy.json), so the
+checker can read the same facts back and compare (`cards.check_numbers`). Readers live in
+`cards.dataset_facts`, `cards.annotation_facts`, `cards.model_facts` and `cards.emissions`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from annotate.runfolder import Metrics, RunFolder, TrainingInfo
+
+
+class Fact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CorpusFacts(Fact):
+    """Provenance and licence as given at import (run.json `corpus`), plus the Hub's licence id."""
+
+    path: str
+    format: str
+    licence: str | None
+    license_id: str  # a Hub licence identifier ("cc-by-4.0", "other", "unknown")
+    source: str | None
+    citation: str | None
+    languages: list[str]
+    pretty_name: str
+    synthetic: bool | None  # None: not recorded in run.json
+    domain: str | None
+    annotations_creators: list[str] | None  # as recorded in run.json, if it was
+    import_problems: int | None  # lines of import_problems.jsonl (None: the file is absent)
+
+
+class SplitSize(Fact):
+    split: str
+    documents: int
+    tokens: int | None = None
+    entities: int | None = None  # every entity of bigbio_kb, nested ones included
+    entities_in_tokens: int | None = None  # entities the BIO `tokens` view keeps
+    characters: int | None = None
+
+
+class LabelCount(Fact):
+    label: str
+    by_split: dict[str, int]
+    total: int
+    share: float  # of all entities
+
+
+class AnnotationFacts(Fact):
+    """annotations.parquet: who answered how much (annotators anonymised as counts)."""
+
+    annotators: int
+    records: int
+    documents: int
+    questions: list[str]
+    responses_by_status: dict[str, int]
+    submitted_per_annotator: list[int]  # sorted, largest first; usernames stay in the parquet
+    records_with_2_or_more: int
+    first_date: str | None
+    last_date: str | None
+
+
+class MetricFacts(Fact):
+    value: float | None
+    n: int
+    unit: str
+    reason: str | None = None
+
+
+class QuestionAgreementFacts(Fact):
+    question: str
+    kind: str
+    records: int
+    annotators: int
+    records_with_2_or_more: int
+    overall: dict[str, MetricFacts]
+    per_label: dict[str, dict[str, MetricFacts]]
+    pairs: int
+    notes: list[str]
+
+
+class ReviewFacts(Fact):
+    items: int
+    records: int
+    by_reason: dict[str, int]
+
+
+class DatasetFacts(Fact):
+    run_name: str
+    task: str
+    labels: list[str]
+    segment: str | None
+    split_source: str | None
+    corpus: CorpusFacts
+    views: list[str]
+    splits: list[SplitSize]
+    total: SplitSize
+    label_counts: list[LabelCount]
+    size_category: str
+    annotation: AnnotationFacts | None
+    agreement: list[QuestionAgreementFacts]
+    review: ReviewFacts | None
+    versions: dict[str, str] = Field(default_factory=dict)
+
+
+class EmissionsFacts(Fact):
+    """emissions.csv (codecarbon): the last row of each run id, summed over runs; grams for the Hub."""
+
+    grams: float
+    kg: float
+    energy_kwh: float
+    cpu_energy_kwh: float | None
+    gpu_energy_kwh: float | None
+    ram_energy_kwh: float | None
+    duration_s: float
+    duration_min: float
+    runs: int  # distinct codecarbon run ids
+    country_name: str | None
+    country_iso_code: str | None
+    region: str | None
+    cloud_provider: str | None
+    cloud_region: str | None
+    on_cloud: bool | None
+    location: str | None
+    cpu_model: str | None
+    gpu_model: str | None
+    gpu_count: int | None
+    hardware: str | None
+    tracking_mode: str | None
+    codecarbon_version: str | None
+
+
+class ModelFacts(Fact):
+    task: str
+    folder: str
+    pipeline_tag: str
+    metrics: Metrics
+    training: TrainingInfo
+    emissions: EmissionsFacts | None
+    has_test_predictions: bool
+    test_documents: int | None  # lines of test_predictions.jsonl
+    training_minutes: float
+
+
+def read_dataset_facts(run: RunFolder) -> DatasetFacts:
+    from cards.dataset_facts import dataset_facts
+
+    return dataset_facts(run)
+
+
+def read_model_facts(run: RunFolder, task: str) -> ModelFacts:
+    from cards.model_facts import model_facts
+
+    return model_facts(run, task)
+
+
+def numbers_of(data: Any, path: str = "") -> list[tuple[str, float]]:
+    """Every number in a JSON-like structure (in strings too, and the length of every list and mapping),
+    with its path: what the checker knows."""
+    from cards.numbers import find_numbers
+
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    if isinstance(data, bool) or data is None:
+        return []
+    if isinstance(data, int | float):
+        return [(path, float(data))]
+    if isinstance(data, str):
+        return [(path, option.value) for options in find_numbers(data) for option in options]
+    items = data.items() if isinstance(data, dict) else enumerate(data)
+    out = [(f"{path}.length" if path else "length", float(len(data)))]
+    for key, value in items:
+        out.extend(numbers_of(value, f"{path}.{key}" if path else str(key)))
+    return out

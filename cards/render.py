@@ -1,0 +1,46 @@
+"""Rendering a card: the language's Jinja template, strict about missing facts, into a Hub card object.
+
+    content = render("dataset", "es", card_data=data, d=dataset, ...)   # templates/dataset.es.md.j2
+    card = DatasetCard(content)                                         # parses the YAML header
+
+huggingface_hub's `RepoCard.from_template` renders with a bare `jinja2.Template`, where a missing fact
+silently becomes an empty string; here the environment uses `StrictUndefined`, so a template that names
+a fact the run does not have fails loudly instead of printing a card with a hole in it. The YAML header
+is `card_data.to_yaml()`, exactly what `from_template` puts there.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from cards.groups import GROUP_NAMES
+from cards.numbers import Numbers
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANGUAGES = ("en", "es")
+README = {"en": "README.md", "es": "README_ES.md"}
+
+
+@cache
+def environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render(kind: str, lang: str, **context: Any) -> str:
+    """`templates/<kind>.<lang>.md.j2` with `n` (number formats) and `names` (group names) added."""
+    template = environment().get_template(f"{kind}.{lang}.md.j2")
+    text = template.render(n=Numbers(lang), names=GROUP_NAMES[lang], lang=lang, **context)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text

@@ -1,0 +1,157 @@
+"""`python -m demo`: try the model in a browser, build its Space, publish the run on the Hub.
+
+Known errors (`DemoError`, and the run folder's `RunFolderError`) end as one line on stderr and exit
+code 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from annotate.errors import AnnotateError
+from demo.errors import DemoError
+
+app = typer.Typer(
+    help="The NER model in a browser (Gradio), its Space, and the dataset/model/Space repos on the Hub.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+Run = Annotated[Path, typer.Option("--run", help="The run folder, e.g. runs/demo.")]
+OptionalRun = Annotated[Path | None, typer.Option("--run", help="The run folder, e.g. runs/demo.")]
+
+
+@app.callback(invoke_without_command=True)
+def launch(
+    ctx: typer.Context,
+    run: OptionalRun = None,
+    model: Annotated[
+        str | None, typer.Option(help="A model folder or hub id (default: the run's models/ner).")
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port of the app.")] = 7860,
+    host: Annotated[str, typer.Option(help="Interface to bind (0.0.0.0: your network).")] = "127.0.0.1",
+) -> None:
+    """Serve the NER demo at http://HOST:PORT until Ctrl-C (without a command).
+
+    With --run: the run's model, its test F1 and emissions, examples from its test split.
+    With --model only: just the model.
+
+    Example: python -m demo --run runs/demo --port 7860
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if run is None and model is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    from demo.app import serve
+    from demo.config import DemoConfig
+
+    if run is not None:
+        from annotate.runfolder import RunFolder
+        from demo.facts import demo_config
+
+        folder = RunFolder(run)
+        config = demo_config(folder, model=model or str(folder.model("ner").resolve()))
+    else:
+        config = DemoConfig(title="Entidades biomédicas en español", model=str(model))
+    typer.echo(f"loading {config.model} ...", err=True)
+    serve(config, Path.cwd(), host=host, port=port)
+
+
+@app.command()
+def space(
+    run: Run,
+    out: Annotated[Path | None, typer.Option(help="Where to write it (default RUN/space).")] = None,
+    model_repo: Annotated[str | None, typer.Option(help="The model's Hub repo.")] = None,
+    dataset_repo: Annotated[str | None, typer.Option(help="The dataset's Hub repo (linked).")] = None,
+    copy_model: Annotated[
+        bool, typer.Option(help="Copy the model into the Space (else it loads --model-repo).")
+    ] = True,
+    license: Annotated[str | None, typer.Option(help="Hub licence id (default: the corpus licence).")] = None,
+) -> None:
+    """Build the Space folder: README (Spaces YAML), app.py, requirements.txt, demo.json, ner_demo/, model/.
+
+    It runs on its own: cd RUN/space && python app.py.
+
+    Example: python -m demo space --run runs/demo --model-repo somosnlp/demo-ner --dataset-repo somosnlp/demo
+    """
+    from annotate.runfolder import RunFolder
+    from demo.space import build_space
+
+    path = build_space(
+        RunFolder(run),
+        out,
+        model_repo=model_repo,
+        dataset_repo=dataset_repo,
+        copy_model=copy_model,
+        license=license,
+    )
+    typer.echo(f"Space written to {path} (try it: cd {path} && python app.py)")
+
+
+@app.command()
+def publish(
+    run: Run,
+    org: Annotated[str, typer.Option(help="Hub user or organisation that owns the repos.")],
+    name: Annotated[str | None, typer.Option(help="Base repo name (default: the run folder's name).")] = None,
+    private: Annotated[bool, typer.Option(help="Private repos (the Space holds the model).")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Print repos and files; upload nothing.")] = False,
+) -> None:
+    """Create/update ORG/NAME (dataset), ORG/NAME-ner (model) and ORG/NAME-demo (Space) and print their URLs.
+
+    Needs the cards (python -m cards build --run RUN) and a token with write access
+    (HF_TOKEN or `hf auth login`); --dry-run needs no token.
+
+    Example: python -m demo publish --run runs/demo --org somosnlp --dry-run
+    """
+    from annotate.runfolder import RunFolder
+    from demo.publish import publish as publish_run
+
+    publish_run(RunFolder(run), org, name=name, private=private, dry_run=dry_run, echo=typer.echo)
+
+
+@app.command("argilla-space")
+def argilla_space(
+    out: Annotated[Path, typer.Option(help="Folder to write the Space into.")],
+    workspace: Annotated[
+        list[str] | None,
+        typer.Option(help="Workspace for annotators (repeatable)."),
+    ] = None,
+    org: Annotated[str | None, typer.Option(help="Only members of this Hub org sign in.")] = None,
+    oauth: Annotated[bool, typer.Option(help="Sign in with Hugging Face.")] = True,
+    title: Annotated[str, typer.Option(help="Title of the Space.")] = "Argilla",
+) -> None:
+    """Build an Argilla Space for the annotators (Docker, argilla/argilla-hf-spaces at the pinned version).
+
+    Its README explains the secrets, Hugging Face sign-in and persistent storage.
+
+    Example: python -m demo argilla-space --out build/argilla --workspace farmacos --org somosnlp
+    """
+    from demo.argilla_space import build_argilla_space
+
+    path = build_argilla_space(out, title=title, workspaces=workspace, org=org, oauth=oauth)
+    typer.echo(f"Argilla Space written to {path}; read {path / 'README.md'} before uploading it")
+
+
+@app.command()
+def tiny(run: Run) -> None:
+    """Build a toy run (sample corpus, a 2-layer model trained for seconds) to try the demo without training.
+
+    Example: python -m demo tiny --run runs/tiny && python -m demo --run runs/tiny
+    """
+    from demo.tiny import build_tiny_run
+
+    build_tiny_run(run)
+    typer.echo(f"toy run written to {run} (dataset/, models/ner/): python -m demo --run {run}")
+
+
+def main() -> None:
+    try:
+        app()
+    except (DemoError, AnnotateError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,169 @@
+"""Entities in a text of any length: overlapping windows over the tokenizer's maximum length.
+
+    tagger = Tagger.from_pretrained("runs/demo/models/ner")       # a folder or a hub id
+    tagger("Se añade metformina 850 mg.")   # [Entity(label='FARMACO', start=9, end=19, score=0.97, ...)]
+
+The text is cut into windows of the model's length that overlap by `stride` tokens, so nothing is cut off;
+each word is tagged from the window where it has the most context on both sides, by the prediction on its
+first sub-word (the way the training notebook labels words), and consecutive B-/I- words become entities
+(an I- without its B- starts an entity). Scores are the mean probability of the entity's words.
+
+Standard library + transformers/torch only (and `.config`): copied into the Space as `ner_demo/predict.py`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from .config import MAX_CHARS
+
+BATCH_WINDOWS = 16  # windows per forward pass
+
+
+@dataclass(frozen=True)
+class Entity:
+    label: str
+    start: int
+    end: int
+    score: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Word:
+    start: int
+    end: int
+    tag: str  # B-X | I-X | O
+    score: float
+
+
+def input_problem(text: str | None, max_chars: int = MAX_CHARS) -> str | None:
+    """What is wrong with `text` as input (empty, too long), in words for the user; None when it is fine."""
+    if text is None or not text.strip():
+        return "Escribe o pega un texto en español (el campo está vacío)."
+    if len(text) > max_chars:
+        size, limit = (f"{n:_}".replace("_", ".") for n in (len(text), max_chars))
+        return f"El texto tiene {size} caracteres y el máximo es {limit}: divídelo en partes más cortas."
+    return None
+
+
+def window_size(tokenizer: Any, config: Any) -> int:
+    """The model's input length: the tokenizer's, unless it is unset (a huge default), then the config's."""
+    positions = getattr(config, "max_position_embeddings", 512) or 512
+    if getattr(config, "model_type", "") in {"roberta", "xlm-roberta", "camembert", "longformer"}:
+        positions -= 2  # these count positions from padding_idx + 1
+    length = tokenizer.model_max_length
+    return min(length, positions) if 0 < length < 1_000_000 else positions
+
+
+def group_entities(text: str, words: list[Word]) -> list[Entity]:
+    """BIO words -> entities (text from the original string, scores averaged over the words)."""
+    entities: list[Entity] = []
+    current: list[Word] = []
+
+    def close() -> None:
+        if current:
+            start, end = current[0].start, current[-1].end
+            score = sum(w.score for w in current) / len(current)
+            entities.append(Entity(current[0].tag[2:], start, end, round(score, 4), text[start:end]))
+            current.clear()
+
+    for word in words:
+        prefix, label = word.tag[:2], word.tag[2:]
+        continues = prefix == "I-" and current and current[-1].tag[2:] == label
+        if not continues:
+            close()
+        if prefix in {"B-", "I-"}:
+            current.append(word)
+    close()
+    return entities
+
+
+def highlight(text: str, entities: list[Entity]) -> list[tuple[str, str | None]]:
+    """The whole text as (piece, label or None) pairs, for gradio's HighlightedText."""
+    pieces: list[tuple[str, str | None]] = []
+    position = 0
+    for entity in sorted(entities, key=lambda e: e.start):
+        if entity.start < position:
+            continue  # overlapping entities cannot be shown inline; the table still lists them
+        if entity.start > position:
+            pieces.append((text[position : entity.start], None))
+        pieces.append((text[entity.start : entity.end], entity.label))
+        position = entity.end
+    if position < len(text):
+        pieces.append((text[position:], None))
+    return pieces
+
+
+class Tagger:
+    """A token-classification model that tags texts of any length (see the module's docstring)."""
+
+    def __init__(self, tokenizer: Any, model: Any, stride: int | None = None) -> None:
+        self.tokenizer, self.model = tokenizer, model.eval()
+        self.window = window_size(tokenizer, model.config)
+        self.stride = stride if stride is not None else self.window // 4
+        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
+        self._tokenizing = threading.Lock()  # a fast tokenizer called from two threads: "Already borrowed"
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str, stride: int | None = None) -> Tagger:
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+        return cls(tokenizer, AutoModelForTokenClassification.from_pretrained(name_or_path), stride)
+
+    @property
+    def labels(self) -> list[str]:
+        return sorted({tag[2:] for tag in self.id2label.values() if tag[:2] in {"B-", "I-"}})
+
+    def __call__(self, text: str) -> list[Entity]:
+        return group_entities(text, self.words(text))
+
+    def words(self, text: str) -> list[Word]:
+        """One tagged word per word of the tokenizer's pre-tokenizer, in text order."""
+        with self._tokenizing:
+            encoding = self.tokenizer(
+                text,
+                truncation=True,
+                max_length=self.window,
+                stride=self.stride,
+                padding=True,
+                return_overflowing_tokens=True,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+            )
+        probabilities = self._probabilities(encoding)
+        offsets = encoding["offset_mapping"].tolist()
+        starts: dict[int, int] = {}
+        for w in range(len(offsets)):
+            for i, word in enumerate(encoding.word_ids(w)):
+                if word is not None:
+                    starts[word] = min(starts.get(word, offsets[w][i][0]), offsets[w][i][0])
+        ends: dict[int, int] = {}
+        best: dict[int, tuple[int, str, float]] = {}  # word -> (context, tag, score)
+        for w in range(len(offsets)):
+            word_ids = encoding.word_ids(w)
+            content = [i for i, word in enumerate(word_ids) if word is not None]
+            for i in content:
+                word, (start, end) = word_ids[i], offsets[w][i]
+                ends[word] = max(ends.get(word, end), end)
+                context = min(i - content[0], content[-1] - i)
+                if start == starts[word] and context >= best.get(word, (-1,))[0]:
+                    score, label = probabilities[w][i].max(-1)
+                    best[word] = (context, self.id2label[int(label)], float(score))
+        return [Word(starts[k], ends[k], best[k][1], best[k][2]) for k in sorted(best)]
+
+    def _probabilities(self, encoding: Any) -> Any:
+        import torch
+
+        inputs = {
+            k: v for k, v in encoding.items() if k not in {"offset_mapping", "overflow_to_sample_mapping"}
+        }
+        parts = []
+        with torch.inference_mode():
+            for start in range(0, len(inputs["input_ids"]), BATCH_WINDOWS):
+                batch = {k: v[start : start + BATCH_WINDOWS] for k, v in inputs.items()}
+                parts.append(self.model(**batch).logits.softmax(-1))
+        return torch.cat(parts)

@@ -1,0 +1,205 @@
+"""A tiny NER model and run folder, built in seconds, for the tests, the benchmark and trying the demo.
+
+    run = build_tiny_run(Path("runs/tiny"))      # dataset/, models/ner/ (+ metrics.json, emissions.csv)
+    python -m demo tiny --run runs/tiny          # the same from the command line
+
+A WordPiece tokenizer trained with `tokenizers` on the corpus text, a 2-layer BERT with a 64-token window
+(so that any real text is windowed), trained for a few seconds on the `tokens` view: it memorises a few
+drug names and predicts little else. The files are the ones the training notebook writes, with the same
+shapes (`Metrics`, codecarbon's emissions.csv), so every later stage can run on it.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from annotate.runfolder import CorpusInfo, Metrics, RunFolder, RunInfo, Scores, SplitMetrics, write_json
+from demo.errors import DemoError
+
+SAMPLE = Path(__file__).resolve().parents[1] / "annotate" / "sample" / "brat"
+MAX_LENGTH = 64
+EMISSIONS_KG = 0.000123  # what the fixture's emissions.csv says: 0.123 g
+
+
+def train_tokenizer(texts: list[str], vocab_size: int = 800):
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import BertTokenizerFast
+
+    trainer = BertWordPieceTokenizer(lowercase=True, strip_accents=False)
+    trainer.train_from_iterator(texts, vocab_size=vocab_size, min_frequency=1)
+    return BertTokenizerFast(
+        vocab=trainer.get_vocab(), do_lower_case=True, strip_accents=False, model_max_length=MAX_LENGTH
+    )
+
+
+def tiny_model(tag_names: list[str], vocab_size: int, seed: int):
+    import torch
+    from transformers import BertConfig, BertForTokenClassification
+
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=MAX_LENGTH,
+        id2label=dict(enumerate(tag_names)),
+        label2id={t: i for i, t in enumerate(tag_names)},
+    )
+    return BertForTokenClassification(config)
+
+
+def encode(tokenizer, rows: list[dict[str, Any]]):
+    """Word-level tags on the first sub-word of each word (-100 elsewhere), as the notebook does."""
+    import torch
+
+    batch = tokenizer(
+        [r["tokens"] for r in rows],
+        is_split_into_words=True,
+        truncation=True,
+        padding=True,
+        return_tensors="pt",
+    )
+    labels = []
+    for i, row in enumerate(rows):
+        previous, tags = None, []
+        for word in batch.word_ids(i):
+            tags.append(-100 if word is None or word == previous else row["ner_tags"][word])
+            previous = word
+        labels.append(tags)
+    batch["labels"] = torch.tensor(labels)
+    return batch
+
+
+def fit(model, tokenizer, rows: list[dict[str, Any]], epochs: int, batch_size: int = 6) -> None:
+    import torch
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a model this small gains nothing from threads, and a busy machine hurts them
+    model.train()
+    try:
+        for _ in range(epochs):
+            for start in range(0, len(rows), batch_size):
+                loss = model(**encode(tokenizer, rows[start : start + batch_size])).loss
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+    finally:
+        torch.set_num_threads(threads)
+        model.eval()
+
+
+def predict_tags(model, tokenizer, rows: list[dict[str, Any]], names: list[str]) -> list[list[str]]:
+    import torch
+
+    batch = encode(tokenizer, rows)
+    with torch.no_grad():
+        best = model(**{k: v for k, v in batch.items() if k != "labels"}).logits.argmax(-1)
+    out = []
+    for i, row in enumerate(rows):
+        tags = ["O"] * len(row["tokens"])
+        for position, label in enumerate(batch["labels"][i].tolist()):
+            if label != -100:
+                tags[batch.word_ids(i)[position]] = names[best[i, position].item()]
+        out.append(tags)
+    return out
+
+
+def scores(gold: list[list[str]], pred: list[list[str]]) -> SplitMetrics:
+    from seqeval.metrics import classification_report
+    from seqeval.scheme import IOB2
+
+    report = classification_report(gold, pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+
+    def one(row: dict[str, float]) -> Scores:
+        return Scores(
+            precision=row["precision"], recall=row["recall"], f1=row["f1-score"], support=int(row["support"])
+        )
+
+    per_label = {k: one(v) for k, v in report.items() if not k.endswith(" avg")}
+    return SplitMetrics(overall=one(report["micro avg"]), per_label=per_label)
+
+
+def write_emissions(path: Path, kg: float = EMISSIONS_KG) -> None:
+    """A codecarbon-shaped emissions.csv (codecarbon's `emissions` column is in kg CO2eq)."""
+    row = {
+        "timestamp": "2024-01-01T00:00:00",
+        "project_name": "tiny",
+        "run_id": "tiny-0",
+        "duration": 3.2,
+        "emissions": kg,
+        "emissions_rate": kg / 3.2,
+        "energy_consumed": 0.0005,
+        "country_name": "Spain",
+        "country_iso_code": "ESP",
+        "cpu_count": 2,
+    }
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+
+
+def write_run_json(run: RunFolder, corpus: Path, labels: list[str]) -> None:
+    info = RunInfo(
+        name=run.path.name,
+        task="ner",
+        labels=labels,
+        corpus=CorpusInfo(
+            path=str(corpus),
+            format="brat",
+            licence="CC BY 4.0",
+            source="synthetic sample corpus of the workspace",
+        ),
+    )
+    write_json(run.run_json, info)
+
+
+def build_tiny_run(
+    path: Path, corpus: Path = SAMPLE, epochs: int = 40, seed: int = 0, overwrite: bool = False
+) -> RunFolder:
+    """`path`/run.json, dataset/{bigbio_kb,tokens} and models/ner/ from the brat corpus at `corpus`."""
+    if path.exists() and any(path.iterdir()) and not overwrite:
+        raise DemoError(
+            f"{path} is not empty: a toy run would replace its dataset and model; pick a new folder"
+        )
+    import datasets
+
+    from annotate.corpus import corpus_labels, load_corpus
+    from annotate.views import build_views, save_views
+
+    datasets.disable_progress_bars()
+
+    run = RunFolder(path)
+    documents = list(load_corpus(corpus, "brat"))
+    views = build_views(documents)
+    save_views(views, run)
+    write_run_json(run, corpus, sorted(corpus_labels(documents)))
+    tokens = views["tokens"]
+    names = tokens["train"].features["ner_tags"].feature.names
+    tokenizer = train_tokenizer([d.text for d in documents])
+    model = tiny_model(names, tokenizer.vocab_size, seed)
+    fit(model, tokenizer, list(tokens["train"]), epochs)
+    int_to_str = tokens["test"].features["ner_tags"].feature.int2str
+    test = list(tokens["test"])
+    gold = [int_to_str(row["ner_tags"]) for row in test]
+    pred = predict_tags(model, tokenizer, test, names)
+    metrics = Metrics(task="ner", model=str(run.model("ner")), test=scores(gold, pred))
+    with run.atomic_dir(run.model("ner")) as tmp:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        write_json(tmp / "metrics.json", metrics)
+        write_emissions(tmp / "emissions.csv")
+    return run
+
+
+def cached_tiny_run(path: Path) -> RunFolder:
+    """`build_tiny_run(path)` unless a previous call already built it (tests share one per session)."""
+    run = RunFolder(path)
+    if not (run.model("ner") / "metrics.json").exists():
+        build_tiny_run(path, overwrite=True)
+    return run

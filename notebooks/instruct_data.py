@@ -1,0 +1,135 @@
+"""The instruction notebook's data: `dataset/instruction` of a run, prompts, and token ids with the prompt
+masked from the loss.
+
+    data = load_instructions(RunFolder("runs/demo"))           # DatasetDict train/validation/test, checked
+    prompt = prompt_text(tokenizer, "Extraiga ...", "Se pautó metformina.")
+    encoded = encode_split(data["train"], tokenizer, max_length=512)
+    encoded.dataset[0]   # {"input_ids": [*prompt, *answer, eos], "labels": [-100, ..., *answer, eos]}
+
+The prompt is the tokenizer's chat template (one user turn: instruction, a blank line, the input) when it
+has one, else a plain Spanish prompt (`PLAIN`). Labels are -100 on every prompt token, so only the answer
+(and the end-of-sequence token that teaches the model to stop) is learnt. A sample longer than
+`max_length` keeps its whole prompt and loses the end of its answer; a prompt that leaves no room for an
+answer drops the sample (counted in `EncodedSplit.dropped`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from annotate.runfolder import MADE_BY, RunFolder, RunFolderError
+from notebooks.errors import NotebookInputError
+
+IGNORE = -100
+COLUMNS = ("instruction", "input", "output", "task", "template_id")
+PLAIN = "### Instrucción:\n{instruction}\n\n### Entrada:\n{input}\n\n### Respuesta:\n"
+PLAIN_NO_INPUT = "### Instrucción:\n{instruction}\n\n### Respuesta:\n"
+MIN_ANSWER_TOKENS = 4
+
+
+def load_instructions(run: RunFolder) -> Any:
+    """The `instruction` view: train and test (validation optional), or a one-line error."""
+    from datasets import DatasetDict, load_from_disk
+
+    path = run.dataset_view("instruction")
+    try:
+        run.require(path)
+    except RunFolderError as exc:
+        raise NotebookInputError(str(exc)) from None
+    try:
+        data = load_from_disk(str(path))
+    except Exception as exc:  # noqa: BLE001 - datasets raises several kinds for a broken folder
+        raise _malformed(run, f"cannot be read as a saved DatasetDict ({type(exc).__name__})") from None
+    if not isinstance(data, DatasetDict) or not {"train", "test"} <= set(data):
+        raise _malformed(run, f"needs the splits train and test (found {', '.join(data) or 'none'})")
+    for split in data:
+        lacking = [c for c in COLUMNS if c not in data[split].column_names]
+        if lacking:
+            raise _malformed(run, f"split {split} has no column {', '.join(lacking)}")
+    if len(data["train"]) == 0 or len(data["test"]) == 0:
+        raise _malformed(run, "has an empty train or test split")
+    return data
+
+
+def _malformed(run: RunFolder, problem: str) -> NotebookInputError:
+    maker = MADE_BY["dataset/instruction"].format(run=run.path)
+    return NotebookInputError(f"{run.dataset_view('instruction')} {problem}; re-run `{maker}`")
+
+
+def user_message(instruction: str, input: str) -> str:
+    return f"{instruction}\n\n{input}" if input else instruction
+
+
+def prompt_text(tokenizer: Any, instruction: str, input: str) -> str:
+    """What the model sees before its answer."""
+    if getattr(tokenizer, "chat_template", None):
+        messages = [{"role": "user", "content": user_message(instruction, input)}]
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return (PLAIN if input else PLAIN_NO_INPUT).format(instruction=instruction, input=input)
+
+
+def answer_text(tokenizer: Any, instruction: str, input: str, output: str) -> str:
+    """What the model learns to write after the prompt (the chat template's end of turn included)."""
+    if getattr(tokenizer, "chat_template", None):
+        messages = [
+            {"role": "user", "content": user_message(instruction, input)},
+            {"role": "assistant", "content": output},
+        ]
+        full = tokenizer.apply_chat_template(messages, tokenize=False)
+        prompt = prompt_text(tokenizer, instruction, input)
+        if full.startswith(prompt):
+            return full[len(prompt) :]
+    return output
+
+
+def prompt_ids(tokenizer: Any, prompt: str) -> list[int]:
+    chat = bool(getattr(tokenizer, "chat_template", None))  # the template writes its own special tokens
+    return list(tokenizer(prompt, add_special_tokens=not chat)["input_ids"])
+
+
+def encode(tokenizer: Any, instruction: str, input: str, output: str, max_length: int) -> dict | None:
+    """input_ids = prompt + answer + eos, labels = -100 on the prompt; None when it does not fit."""
+    prompt = prompt_ids(tokenizer, prompt_text(tokenizer, instruction, input))
+    answer = list(
+        tokenizer(answer_text(tokenizer, instruction, input, output), add_special_tokens=False)["input_ids"]
+    )
+    if tokenizer.eos_token_id is not None and (not answer or answer[-1] != tokenizer.eos_token_id):
+        answer.append(tokenizer.eos_token_id)
+    room = max_length - len(prompt)
+    if room < min(MIN_ANSWER_TOKENS, len(answer)):
+        return None
+    answer = answer[:room]
+    ids = prompt + answer
+    return {"input_ids": ids, "labels": [IGNORE] * len(prompt) + answer, "length": len(ids)}
+
+
+@dataclass
+class EncodedSplit:
+    dataset: Any  # datasets.Dataset: input_ids, labels, length
+    kept: list[int]  # indices of the samples of the split that were kept
+    dropped: int
+    truncated: int
+
+
+def encode_split(split: Any, tokenizer: Any, max_length: int) -> EncodedSplit:
+    from datasets import Dataset
+
+    rows, kept, truncated = [], [], 0
+    for index, sample in enumerate(split):
+        row = encode(tokenizer, sample["instruction"], sample["input"], sample["output"], max_length)
+        if row is None:
+            continue
+        truncated += row["length"] == max_length and row["input_ids"][-1] != tokenizer.eos_token_id
+        rows.append(row)
+        kept.append(index)
+    return EncodedSplit(Dataset.from_list(rows), kept, len(split) - len(kept), truncated)
+
+
+def generation_prompts(split: Any, tokenizer: Any, indices: Sequence[int]) -> list[list[int]]:
+    """The prompt ids of the samples `indices` of a split, as seen in training."""
+    return [
+        prompt_ids(tokenizer, prompt_text(tokenizer, split[i]["instruction"], split[i]["input"]))
+        for i in indices
+    ]

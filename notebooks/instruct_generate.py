@@ -1,0 +1,66 @@
+"""Greedy answers of a causal LM to prompts, batched, and the file of test predictions.
+
+    answers = generate(model, tokenizer, prompts, max_new_tokens=64, batch_size=8)   # one string each
+    write_predictions(path, test_split, indices, answers)
+
+Prompts are token ids (as in training, `instruct_data.generation_prompts`); batches are made of prompts
+of similar length, padded on the left, and the answers come back in the order of the prompts. Decoding
+stops at the end-of-sequence token; the answer is the new text only, stripped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def generate(
+    model: Any, tokenizer: Any, prompts: Sequence[Sequence[int]], max_new_tokens: int, batch_size: int = 8
+) -> list[str]:
+    import torch
+
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+    answers: list[str] = [""] * len(prompts)
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    model.eval()
+    try:
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            batch = tokenizer.pad({"input_ids": [list(prompts[i]) for i in chunk]}, return_tensors="pt")
+            with torch.inference_mode():
+                out = model.generate(
+                    **batch,
+                    max_new_tokens=max_new_tokens,
+                    do_sample=False,
+                    pad_token_id=tokenizer.pad_token_id,
+                    eos_token_id=tokenizer.eos_token_id,
+                )
+            new = out[:, batch["input_ids"].shape[1] :]
+            for i, ids in zip(chunk, new, strict=True):
+                answers[i] = tokenizer.decode(ids, skip_special_tokens=True).strip()
+    finally:
+        tokenizer.padding_side = side
+    return answers
+
+
+def write_predictions(path: Path, split: Any, indices: Sequence[int], answers: Sequence[str]) -> None:
+    """One JSON line per generated test sample: id, task, template_id, instruction, input, gold, pred."""
+    with path.open("w", encoding="utf-8") as out:
+        for index, answer in zip(indices, answers, strict=True):
+            sample = split[index]
+            row = {
+                "id": sample.get("id", str(index)),
+                "task": sample["task"],
+                "template_id": sample["template_id"],
+                "instruction": sample["instruction"],
+                "input": sample["input"],
+                "gold": sample["output"],
+                "pred": answer,
+            }
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def read_predictions(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

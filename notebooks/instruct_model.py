@@ -1,0 +1,153 @@
+"""The causal LM the instruction notebook tunes, and its LoRA adapters.
+
+    choice = choose_causal_model("bigscience/bloom-560m", allow_fallback=True, train_texts=texts)
+    model = get_peft_model(base, lora_config(r=16, alpha=32, dropout=0.05, targets="all-linear"))
+
+Offline, with `allow_fallback`, the model is `tiny_causal_lm(texts)`: a Llama-style model with tiny sizes
+(`TINY_CONFIG`), randomly initialised, with a byte-level BPE vocabulary trained (tokenizers library) on the
+train split's texts. It exists so that every cell runs without the Hub; it learns the answer formats but
+not much more. Built once, cached under `~/.cache/somosnlp/fallback/` (or `$SOMOSNLP_CACHE`), keyed by the
+texts and the config. The choice of model reuses `notebooks.fallback` (same reasons, same one line).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from notebooks.errors import ModelUnavailableError
+from notebooks.fallback import ModelChoice, cache_root, unavailable
+
+TINY_CONFIG = {
+    "hidden_size": 128,
+    "intermediate_size": 384,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 4,
+    "max_position_embeddings": 1024,
+    "tie_word_embeddings": True,
+    # ~1/sqrt(hidden_size) instead of Llama's 0.02: with frozen random embeddings of norm ~0.2 the logits
+    # could never leave +-3, and LoRA alone could not make any answer likely (the loss stalls near 7 nats)
+    "initializer_range": 0.09,
+}
+TINY_VOCAB = 16000
+EOS, PAD = "<|endoftext|>", "<pad>"
+
+
+def choose_causal_model(
+    name_or_path: str, allow_fallback: bool, train_texts: Sequence[str] = ()
+) -> ModelChoice:
+    """The model to tune; raises `ModelUnavailableError` (one line) when it fails and no fallback."""
+    reason = unavailable(name_or_path)
+    if reason is None:
+        return ModelChoice(asked=name_or_path, path=name_or_path)
+    if not allow_fallback:
+        raise ModelUnavailableError(
+            f"{name_or_path} cannot be loaded ({reason}); connect to the Hub, give a local folder as "
+            "model_name_or_path, or set allow_offline_fallback=True"
+        )
+    path = tiny_causal_lm(train_texts)
+    return ModelChoice(
+        asked=name_or_path, path=str(path), fallback=True, kind="tiny-causal-lm", reason=reason
+    )
+
+
+def tiny_causal_lm(texts: Sequence[str], vocab_size: int = TINY_VOCAB, seed: int = 42) -> Path:
+    """A tiny random Llama + byte-level BPE tokenizer trained on `texts`, built once and cached."""
+    key = hashlib.sha256(json.dumps([TINY_CONFIG, vocab_size, seed]).encode())
+    for text in texts:
+        key.update(text.encode())
+    folder = cache_root() / "fallback" / f"tiny-causal-lm-{key.hexdigest()[:12]}"
+    if (folder / "config.json").exists():
+        return folder
+    if not texts:
+        raise ModelUnavailableError("the tiny fallback needs the train split's texts to build its vocabulary")
+    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    build_tiny_causal_lm(texts, tmp, vocab_size, seed)
+    tmp.rename(folder)
+    return folder
+
+
+def build_tiny_causal_lm(texts: Sequence[str], folder: Path, vocab_size: int, seed: int) -> None:
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = byte_level_tokenizer(texts, vocab_size)
+    tokenizer.save_pretrained(str(folder))
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        bos_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        **TINY_CONFIG,
+    )
+    LlamaForCausalLM(config).save_pretrained(str(folder))
+
+
+def byte_level_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
+    """A GPT-2-style byte-level BPE tokenizer (any text encodes, no unknown token) trained on `texts`."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=[EOS, PAD], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    tok.train_from_iterator(texts, trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        eos_token=EOS,
+        bos_token=EOS,
+        unk_token=EOS,
+        pad_token=PAD,
+        model_max_length=1024,
+    )
+
+
+def target_modules(spec: str | Sequence[str] | None) -> str | list[str] | None:
+    """`lora_target_modules`: "" or None (peft's default per architecture), "all-linear", "q_proj,v_proj"."""
+    if spec is None or (isinstance(spec, str) and not spec.strip()):
+        return None
+    if isinstance(spec, str):
+        return (
+            "all-linear"
+            if spec.strip() == "all-linear"
+            else [m.strip() for m in spec.split(",") if m.strip()]
+        )
+    return list(spec)
+
+
+def lora_config(r: int, alpha: int, dropout: float, targets: str | Sequence[str] | None) -> Any:
+    from peft import LoraConfig, TaskType
+
+    return LoraConfig(
+        task_type=TaskType.CAUSAL_LM,
+        r=r,
+        lora_alpha=alpha,
+        lora_dropout=dropout,
+        target_modules=target_modules(targets),
+    )
+
+
+def load_tokenizer(path: str) -> Any:
+    """The tokenizer with a pad token (the eos token when it has none), padding on the right for training."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "right"
+    return tokenizer
+
+
+def trainable_summary(model: Any) -> dict[str, int | float]:
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    return {"trainable": trainable, "total": total, "share": trainable / total if total else 0.0}

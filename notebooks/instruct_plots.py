@@ -1,0 +1,51 @@
+"""The two plots of an instruction run, PNG with matplotlib (Agg, no display needed).
+
+learning_curve(trainer.state.log_history, out / "plots" / "learning_curve.png")
+scores_per_task(metrics, out / "plots" / "scores_per_task.png")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from annotate.runfolder import Metrics
+from notebooks.ner_plots import _pyplot, _save
+
+
+def learning_curve(log_history: list[dict[str, Any]], path: Path) -> Path:
+    """Training loss per logging step and validation loss per evaluation (answer tokens only)."""
+    plt = _pyplot()
+    train = [(h["step"], h["loss"]) for h in log_history if "loss" in h]
+    evals = [(h["step"], h["eval_loss"]) for h in log_history if "eval_loss" in h]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if train:
+        ax.plot(*zip(*train, strict=True), label="train loss", color="tab:blue")
+    if evals:
+        ax.plot(*zip(*evals, strict=True), "o--", label="validation loss", color="tab:cyan")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (answer tokens)")
+    ax.legend()
+    ax.set_title("Learning curve")
+    return _save(fig, path)
+
+
+def scores_per_task(metrics: Metrics, path: Path) -> Path:
+    """Exact match, ROUGE-L and the main score (entity F1 or accuracy) per task on the test split."""
+    plt = _pyplot()
+    tasks = [name for name in sorted(metrics.per_task) if "/" not in name]
+    series = [
+        ("exact match", [metrics.per_task[t].extra["exact_match"] for t in tasks]),
+        ("ROUGE-L", [metrics.per_task[t].extra["rouge_l"] for t in tasks]),
+        ("entity F1 / accuracy", [metrics.per_task[t].overall.f1 for t in tasks]),
+    ]
+    fig, ax = plt.subplots(figsize=(max(5, 1.6 * len(tasks)), 4))
+    width = 0.8 / len(series)
+    for i, (name, values) in enumerate(series):
+        ax.bar([j + i * width for j in range(len(tasks))], values, width, label=name)
+    ticks = [f"{t}\n(n={int(metrics.per_task[t].extra['samples'])})" for t in tasks]
+    ax.set_xticks([j + width for j in range(len(tasks))], ticks, fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.legend()
+    ax.set_title("Scores per task (test)")
+    return _save(fig, path)

@@ -1,0 +1,65 @@
+"""The notebook's input: `dataset/tokens` of a run folder, checked before any training starts.
+
+    tokens = load_tokens(RunFolder("runs/demo"))   # DatasetDict train/validation/test, IOB2 ner_tags
+
+A missing or malformed view raises `NotebookInputError` naming the folder and the command that makes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotate.runfolder import MADE_BY, RunFolder, RunFolderError
+from notebooks.errors import NotebookInputError
+
+SPLITS = ("train", "validation", "test")
+COLUMNS = ("id", "tokens", "ner_tags")
+
+
+def load_tokens(run: RunFolder) -> Any:
+    """The `tokens` view as a DatasetDict, or a one-line error naming the file and the stage."""
+    from datasets import load_from_disk
+
+    path = run.dataset_view("tokens")
+    try:
+        run.require(path)
+    except RunFolderError as exc:
+        raise NotebookInputError(str(exc)) from None
+    try:
+        dataset = load_from_disk(str(path))
+    except Exception as exc:  # noqa: BLE001 - datasets raises several kinds for a broken folder
+        raise _malformed(run, f"cannot be read as a saved DatasetDict ({_first_line(exc)})") from None
+    check_tokens(run, dataset)
+    return dataset
+
+
+def check_tokens(run: RunFolder, dataset: Any) -> None:
+    from datasets import ClassLabel, DatasetDict
+
+    if not isinstance(dataset, DatasetDict):
+        raise _malformed(run, "is a single Dataset, expected a DatasetDict with splits " + "/".join(SPLITS))
+    missing = [s for s in SPLITS if s not in dataset]
+    if missing:
+        raise _malformed(run, f"has no split {', '.join(missing)} (found {', '.join(dataset) or 'none'})")
+    for split in SPLITS:
+        lacking = [c for c in COLUMNS if c not in dataset[split].column_names]
+        if lacking:
+            raise _malformed(run, f"split {split} has no column {', '.join(lacking)}")
+        feature = getattr(dataset[split].features["ner_tags"], "feature", None)
+        if not isinstance(feature, ClassLabel):
+            raise _malformed(run, f"split {split}: ner_tags is not a sequence of ClassLabel")
+        wrong = [n for n in feature.names if n != "O" and n[:2] not in ("B-", "I-")]
+        if wrong:
+            raise _malformed(run, f"split {split}: tag names {wrong[:3]} are not IOB2 (O, B-X, I-X)")
+    if len(dataset["train"]) == 0:
+        raise _malformed(run, "split train is empty")
+
+
+def _malformed(run: RunFolder, problem: str) -> NotebookInputError:
+    maker = MADE_BY["dataset/tokens"].format(run=run.path)
+    return NotebookInputError(f"{run.dataset_view('tokens')} {problem}; re-run `{maker}`")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"

@@ -1,0 +1,317 @@
+"""A realistic run folder for the cards tests, made with the real modules where they exist.
+
+    run = build_run(tmp_path / "runs" / "demo")              # dataset + annotations + agreement + model
+    run = build_run(tmp_path / "runs" / "bare", model=False, annotations=False)
+
+- dataset/: the project's synthetic sample (`annotate/sample/brat`) through `annotate.views`;
+- annotations.parquet, agreement.json, review.jsonl: three annotators on every document, made by hand
+  from the sample's gold spans (ana marks them all, luis misses every fourth and relabels one, marta
+  answers the first twelve documents and adds a wrong span), scored by `annotate.agreement` and
+  adjudicated by `annotate.adjudication`;
+- models/ner/: test_predictions.jsonl (gold from the `tokens` view, predictions with three planted
+  errors), metrics.json scored by seqeval (strict IOB2) exactly as the training notebook does,
+  training.json (`TrainingInfo`) and emissions.csv with codecarbon's own columns (`EmissionsData`).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from pathlib import Path
+
+from annotate.runfolder import (
+    CorpusInfo,
+    Metrics,
+    RunFolder,
+    RunInfo,
+    Scores,
+    SplitMetrics,
+    TrainingInfo,
+    write_json,
+    write_text,
+)
+
+SAMPLE = Path(__file__).resolve().parents[1] / "annotate" / "sample" / "brat"
+ANNOTATORS = ("ana", "luis", "marta")
+EMISSIONS_KG = 0.00123456
+ENERGY_KWH = 0.0045678
+DURATION_S = 312.4
+
+
+def documents():
+    from annotate.corpus import load_corpus
+
+    return list(load_corpus(SAMPLE, "brat").documents)
+
+
+def write_run_json(run: RunFolder, **corpus_extra) -> RunInfo:
+    info = RunInfo(
+        name=run.path.name,
+        task="ner",
+        corpus=CorpusInfo(
+            path=str(SAMPLE),
+            format="brat",
+            licence="CC BY 4.0",
+            source="Somos NLP workspace sample corpus",
+            languages=["es"],
+            **corpus_extra,
+        ),
+        labels=["FARMACO", "PROTEINA"],
+        segment="document",
+        split={"source": "corpus", "seed": None},
+        versions={"annotate": "0.1.0", "argilla": "2.8.0"},
+    )
+    write_json(run.run_json, info)
+    return info
+
+
+def annotator_spans(docs) -> list:
+    from annotate.agreement import SpanAnnotation
+
+    spans = []
+    for d, doc in enumerate(docs):
+        for e, entity in enumerate(doc.entities):
+            spans.append(SpanAnnotation(doc.id, "ana", entity.start, entity.end, entity.label))
+            if e % 4 != 3:
+                label = "PROTEINA" if (d, e) == (0, 0) else entity.label
+                spans.append(SpanAnnotation(doc.id, "luis", entity.start, entity.end, label))
+            if d < 12:
+                spans.append(SpanAnnotation(doc.id, "marta", entity.start, entity.end, entity.label))
+        if d < 12 and d % 3 == 0:
+            spans.append(SpanAnnotation(doc.id, "marta", 0, 5, "PROTEINA"))
+    return spans
+
+
+def write_annotations(run: RunFolder, docs) -> None:
+    import pandas as pd
+
+    from annotate.adjudication import adjudicate_spans
+    from annotate.agreement import Submission, compute_agreement
+
+    spans = annotator_spans(docs)
+    submissions = [
+        Submission(doc.id, who)
+        for d, doc in enumerate(docs)
+        for who in ANNOTATORS
+        if who != "marta" or d < 12
+    ]
+    texts = {doc.id: doc.text for doc in docs}
+    write_json(run.agreement, compute_agreement(spans, [], [], texts, submissions=submissions).to_json())
+    review = adjudicate_spans(spans, submissions=submissions, texts=texts).review
+    write_text(run.review, "".join(json.dumps(item.to_json(), ensure_ascii=False) + "\n" for item in review))
+    rows = []
+    for n, s in enumerate(submissions):
+        value = [
+            {"start": a.start, "end": a.end, "label": a.label}
+            for a in spans
+            if a.record_id == s.record_id and a.annotator == s.annotator
+        ]
+        doc = next(d for d in docs if d.id == s.record_id)
+        rows.append(
+            {
+                "record_id": s.record_id,
+                "document_id": s.record_id,
+                "split": doc.split,
+                "question": "spans",
+                "annotator": s.annotator,
+                "user_id": f"user-{s.annotator}",
+                "value": json.dumps(value),
+                "status": "submitted",
+                "inserted_at": f"2025-03-{1 + n % 9:02d}T10:00:00",
+                "updated_at": f"2025-03-{1 + n % 9:02d}T10:05:00",
+            }
+        )
+    rows.append(
+        {**rows[0], "annotator": "pedro", "user_id": "user-pedro", "status": "discarded", "value": "null"}
+    )
+    pd.DataFrame(rows).to_parquet(run.annotations)
+
+
+def predicted(gold: list[str], index: int) -> list[str]:
+    """Three planted errors: a missed entity (doc 1), a wrong label (doc 3), a false positive (doc 4)."""
+    pred = list(gold)
+    begins = [i for i, tag in enumerate(gold) if tag.startswith("B-")]
+    if index == 1 and begins:
+        i = begins[0]
+        pred[i] = "O"
+        for j in range(i + 1, len(gold)):
+            if not gold[j].startswith("I-"):
+                break
+            pred[j] = "O"
+    if index == 3 and begins:
+        i = begins[-1]
+        pred[i] = "B-PROTEINA" if gold[i] == "B-FARMACO" else "B-FARMACO"
+    if index == 4:
+        pred[1] = "B-FARMACO"
+    return pred
+
+
+def split_metrics(rows: list[dict]) -> SplitMetrics:
+    from seqeval.metrics import classification_report
+    from seqeval.scheme import IOB2
+
+    report = classification_report(
+        [r["gold"] for r in rows],
+        [r["pred"] for r in rows],
+        mode="strict",
+        scheme=IOB2,
+        output_dict=True,
+        zero_division=0,
+    )
+
+    def scores(block: dict) -> Scores:
+        return Scores(
+            precision=block["precision"],
+            recall=block["recall"],
+            f1=block["f1-score"],
+            support=int(block["support"]),
+        )
+
+    labels = [k for k in report if k not in ("micro avg", "macro avg", "weighted avg")]
+    return SplitMetrics(overall=scores(report["micro avg"]), per_label={k: scores(report[k]) for k in labels})
+
+
+def write_model(run: RunFolder) -> None:
+    from datasets import load_from_disk
+
+    tokens = load_from_disk(str(run.dataset_view("tokens")))
+    names = tokens["test"].features["ner_tags"].feature.names
+    folder = run.model("ner")
+    folder.mkdir(parents=True, exist_ok=True)
+    splits = {}
+    for split in ("validation", "test"):
+        rows = []
+        for i, row in enumerate(tokens[split]):
+            gold = [names[t] for t in row["ner_tags"]]
+            rows.append(
+                {
+                    "id": row["id"],
+                    "tokens": row["tokens"],
+                    "gold": gold,
+                    "pred": predicted(gold, i) if split == "test" else gold,
+                }
+            )
+        splits[split] = rows
+    write_text(
+        folder / "test_predictions.jsonl",
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in splits["test"]),
+    )
+    write_json(
+        folder / "metrics.json",
+        Metrics(
+            task="ner",
+            model=str(folder),
+            validation=split_metrics(splits["validation"]),
+            test=split_metrics(splits["test"]),
+        ),
+    )
+    write_json(
+        folder / "training.json",
+        TrainingInfo(
+            task="ner",
+            base_model="PlanTL-GOB-ES/roberta-base-biomedical-clinical-es",
+            model_used="PlanTL-GOB-ES/roberta-base-biomedical-clinical-es",
+            hyperparameters={
+                "learning_rate": 5e-05,
+                "num_train_epochs": 3,
+                "per_device_train_batch_size": 8,
+                "weight_decay": 0.01,
+                "warmup_ratio": 0.1,
+                "seed": 42,
+                "max_length": 256,
+            },
+            hardware={"device": "cpu", "cpu_count": 8},
+            libraries={"transformers": "5.23.0", "torch": "2.13.0"},
+            wall_time_s=DURATION_S,
+            dataset_fingerprint="3f2a9c0d1e",
+            train_samples=18,
+            steps=9,
+            started_at="2025-03-12T10:00:00+00:00",
+            finished_at="2025-03-12T10:05:12+00:00",
+            country_iso_code="ESP",
+        ),
+    )
+    write_emissions(folder / "emissions.csv")
+
+
+def write_emissions(path: Path, kg: float = EMISSIONS_KG) -> None:
+    from codecarbon.output_methods.emissions_data import EmissionsData
+
+    row = EmissionsData(
+        timestamp="2025-03-12T10:05:12",
+        project_name="finetune_ner",
+        run_id="5b0fa12a",
+        experiment_id="",
+        duration=DURATION_S,
+        emissions=kg,
+        emissions_rate=kg / DURATION_S,
+        cpu_power=42.5,
+        gpu_power=0.0,
+        ram_power=5.9,
+        cpu_energy=0.0036,
+        gpu_energy=0.0,
+        ram_energy=0.0009678,
+        energy_consumed=ENERGY_KWH,
+        water_consumed=0.0,
+        country_name="Spain",
+        country_iso_code="ESP",
+        region="madrid",
+        cloud_provider="",
+        cloud_region="",
+        os="Linux",
+        python_version="3.11.9",
+        codecarbon_version="3.3.2",
+        cpu_count=8,
+        cpu_model="Intel(R) Xeon(R) CPU",
+        gpu_count=None,
+        gpu_model=None,
+        longitude=-3.7,
+        latitude=40.4,
+        ram_total_size=15.6,
+        tracking_mode="machine",
+        on_cloud="N",
+    )
+    values = dataclasses.asdict(row)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(values))
+        writer.writeheader()
+        writer.writerow({k: "" if v is None else v for k, v in values.items()})
+
+
+def build_run(path: Path, *, model: bool = True, annotations: bool = True, **corpus_extra) -> RunFolder:
+    from annotate.views import build_views, save_views
+
+    run = RunFolder(path)
+    docs = documents()
+    write_run_json(run, **({"synthetic": True, "domain": "clinical"} | corpus_extra))
+    save_views(build_views(docs), run)
+    if annotations:
+        write_annotations(run, docs)
+    if model:
+        write_model(run)
+    return run
+
+
+_SHARED: dict[tuple, Path] = {}
+
+
+def shared_run(factory, name: str = "demo", *, cards: bool = False, **options) -> RunFolder:
+    """One run folder per (name, options) and test session, built with `build_run` (and `python -m cards
+    build` when `cards`). Read it only; a test that changes files works on `copy_run(...)`."""
+    key = (name, cards, tuple(sorted(options.items())))
+    if key not in _SHARED:
+        run = build_run(factory.mktemp("cards-runs") / name, **options)
+        if cards:
+            from cards.build import build_cards
+
+            build_cards(run.path)
+        _SHARED[key] = run.path
+    return RunFolder(_SHARED[key])
+
+
+def copy_run(run: RunFolder, destination: Path) -> RunFolder:
+    import shutil
+
+    shutil.copytree(run.path, destination)
+    return RunFolder(destination)

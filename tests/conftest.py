@@ -1,0 +1,120 @@
+"""Shared fixtures. A test that needs a server gets one started here, on a free port, and stopped after.
+
+`argilla_server` is a real local Argilla (argilla-server 2.8 + the SQL search engine + embedded Valkey +
+job worker), parametrized over SQLite and PostgreSQL (127.0.0.1:5432, trust auth; a fresh database
+per session, dropped after). PostgreSQL cases are skipped with the reason when no server answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from annotate import processes
+from annotate.serve import LocalArgilla, ServeOptions
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+PG = ["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
+
+
+def _psql(database: str, sql: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*PG, "-d", database, "-c", sql], capture_output=True, text=True, timeout=60)
+
+
+def postgres_available() -> str | None:
+    """None when PostgreSQL answers at 127.0.0.1:5432, else why not."""
+    if shutil.which("psql") is None:
+        return "psql is not installed"
+    try:
+        result = _psql("test", "select 1")
+    except subprocess.TimeoutExpired:
+        return "PostgreSQL at 127.0.0.1:5432 did not answer"
+    return None if result.returncode == 0 else f"PostgreSQL at 127.0.0.1:5432: {result.stderr.strip()}"
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    name = f"annotate_test_{uuid.uuid4().hex[:10]}"
+    created = _psql("test", f"CREATE DATABASE {name}")
+    assert created.returncode == 0, created.stderr
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        _psql("test", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@dataclass
+class RunningArgilla:
+    """What a test gets: the URL and owner key of a real local Argilla, and a way to restart it."""
+
+    argilla: LocalArgilla
+    database: str  # "sqlite" | "postgres"
+
+    @property
+    def url(self) -> str:
+        return self.argilla.url
+
+    @property
+    def api_key(self) -> str:
+        return self.argilla.api_key
+
+    @property
+    def home(self) -> Path:
+        return self.argilla.home
+
+    @property
+    def database_url(self) -> str:
+        return self.argilla.database_url
+
+    def restart(self) -> None:
+        self.argilla.stop()
+        self.argilla = LocalArgilla(self.argilla.options)
+        self.argilla.start()
+
+    def child(self, name: str) -> processes.Child:
+        return next(child for child in self.argilla.children if child.name == name)
+
+
+@contextlib.contextmanager
+def running_argilla(home: Path, database: str) -> Iterator[RunningArgilla]:
+    with contextlib.ExitStack() as stack:
+        database_url = None
+        if database == "postgres":
+            if (why := postgres_available()) is not None:
+                pytest.skip(why)
+            database_url = stack.enter_context(postgres_database())
+        options = ServeOptions(home=home, port=processes.free_port(), database_url=database_url)
+        running = RunningArgilla(LocalArgilla(options), database)
+        running.argilla.start()
+        stack.callback(lambda: running.argilla.stop())
+        yield running
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def argilla_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningArgilla]:
+    home = tmp_path_factory.mktemp(f"argilla-{request.param}")
+    with running_argilla(home, request.param) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def sqlite_argilla(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningArgilla]:
+    """One SQLite-backed server for tests that do not need to run on both databases."""
+    with running_argilla(tmp_path_factory.mktemp("argilla-sqlite-only"), "sqlite") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,168 @@
+"""notebooks/finetune_instruct.ipynb executed headless (papermill) on the sample corpus's remix, with the
+tiny offline model and a few steps (what `make train-instruct RUN=... QUICK=1` does), then its outputs
+checked against each other, and the LoRA adapter reloaded with peft."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import pytest
+from test_remix import make_run
+
+from annotate.remix import remix
+from annotate.runfolder import Metrics, RunFolder, TrainingInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "finetune_instruct.ipynb"
+QUICK = {
+    "allow_offline_fallback": True,
+    "max_steps": 4,
+    "max_samples": 24,
+    "max_length": 256,
+    "batch_size": 8,
+    "max_new_tokens": 24,
+    "lora_target_modules": "all-linear",
+    "merge_weights": True,
+}
+
+pytestmark = pytest.mark.slow
+
+
+def execute(run_dir: Path, **parameters) -> Path:
+    import papermill
+
+    output = run_dir / "notebooks" / "finetune_instruct.ipynb"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(output),
+        parameters={"run_dir": str(run_dir), **parameters},
+        cwd=str(ROOT),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    return output
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunFolder, float]:
+    run = make_run(tmp_path_factory.mktemp("runs") / "muestra")
+    remix(run)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HUB_OFFLINE", "1")  # as on CI: the hub model is unavailable, the fallback is used
+        patch.setenv("SOMOSNLP_CACHE", str(tmp_path_factory.mktemp("cache")))
+        started = time.perf_counter()
+        execute(run.path, **QUICK)
+    return run, time.perf_counter() - started
+
+
+def test_the_outputs_are_all_there_in_time(quick_run) -> None:
+    run, seconds = quick_run
+    out = run.model("instruction")
+    expected = {
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        "tokenizer.json",
+        "metrics.json",
+        "training.json",
+        "test_generations.jsonl",
+        "emissions.csv",
+        "plots",
+        "merged",
+    }
+    assert expected <= {p.name for p in out.iterdir()}
+    assert {p.name for p in (out / "plots").glob("*.png")} == {"learning_curve.png", "scores_per_task.png"}
+    assert (out / "merged" / "model.safetensors").exists() and (out / "merged" / "tokenizer.json").exists()
+    assert (run.path / "notebooks" / "finetune_instruct.ipynb").exists()
+    assert [p.name for p in run.models.iterdir()] == ["instruction"]  # no staging or checkpoint folder left
+    assert seconds < 180, f"the quick notebook run took {seconds:.0f} s"
+    print(f"notebook ran in {seconds:.0f} s")
+
+
+def test_metrics_agree_with_the_predictions(quick_run) -> None:
+    from notebooks.instruct_generate import read_predictions
+    from notebooks.instruct_metrics import score
+
+    run, _ = quick_run
+    metrics = run.read_json(run.model("instruction") / "metrics.json", Metrics)
+    rows = read_predictions(run.model("instruction") / "test_generations.jsonl")
+    assert len(rows) == 20 == metrics.test.extra["samples"]  # the sample corpus's test split has 20 samples
+    rescored = score(
+        [r["task"] for r in rows],
+        [r["template_id"] for r in rows],
+        [r["gold"] for r in rows],
+        [r["pred"] for r in rows],
+        model="models/instruction",
+    )
+    assert rescored.model_dump() == metrics.model_dump()
+    assert metrics.task == "instruction" and "entity F1" in metrics.scheme
+    tasks = {r["task"] for r in rows}
+    assert tasks <= set(metrics.per_task) and {f"{r['task']}/{r['template_id']}" for r in rows} <= set(
+        metrics.per_task
+    )
+    assert all({"exact_match", "rouge_l"} <= set(m.extra) for m in metrics.per_task.values())
+
+
+def test_training_info_and_emissions(quick_run) -> None:
+    run, _ = quick_run
+    info = run.read_json(run.model("instruction") / "training.json", TrainingInfo)
+    assert (
+        info.fallback
+        and info.base_model == "bigscience/bloom-560m"
+        and "HF_HUB_OFFLINE" in info.fallback_reason
+    )
+    assert info.model_extra["fallback_kind"] == "tiny-causal-lm" and info.steps == QUICK["max_steps"]
+    hyper = info.hyperparameters
+    assert (hyper["method"], hyper["lora_r"], hyper["lora_alpha"], hyper["prompt_masking"]) == (
+        "LoRA",
+        16,
+        32,
+        True,
+    )
+    assert {"q_proj", "v_proj", "down_proj"} <= set(hyper["lora_target_modules"])
+    assert hyper["prompt_format"] == "plain prompt" and hyper["trainable_parameters"] > 0
+    assert {"torch", "transformers", "peft", "codecarbon"} <= set(info.libraries)
+    assert info.train_samples == 24 and info.country_iso_code == "ESP"
+    with (run.model("instruction") / "emissions.csv").open(encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert float(row["energy_consumed"]) > 0 and row["country_iso_code"] == "ESP"
+    assert info.model_extra["carbon"]["energy_kwh"] == pytest.approx(float(row["energy_consumed"]))
+
+
+def test_the_adapter_reloads_with_peft_and_generates_like_the_merged_model(quick_run) -> None:
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from notebooks.instruct_data import prompt_text
+
+    run, _ = quick_run
+    out = run.model("instruction")
+    base_path = json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"]
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base_path), str(out)).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(out))
+    prompt = prompt_text(
+        tokenizer, "¿Aparece en el texto alguna mención de tipo FARMACO?", "Se pautó metformina."
+    )
+    ids = tokenizer(prompt, return_tensors="pt")
+    with torch.inference_mode():
+        generated = model.generate(
+            **ids, max_new_tokens=5, do_sample=False, pad_token_id=tokenizer.pad_token_id
+        )
+        merged = AutoModelForCausalLM.from_pretrained(str(out / "merged")).eval()
+        assert torch.allclose(model(**ids).logits, merged(**ids).logits, atol=1e-4)
+    assert generated.shape[1] > ids["input_ids"].shape[1]
+    assert isinstance(tokenizer.decode(generated[0, ids["input_ids"].shape[1] :]), str)
+
+
+def test_a_missing_run_folder_stops_the_notebook_naming_the_file_and_the_stage(tmp_path: Path) -> None:
+    from papermill.exceptions import PapermillExecutionError
+
+    with pytest.raises(PapermillExecutionError) as error:
+        execute(tmp_path / "vacio", allow_offline_fallback=True)
+    message = str(error.value)
+    assert "NotebookInputError" in message and "dataset/instruction is missing" in message
+    assert "python -m annotate remix" in message

@@ -1,0 +1,116 @@
+"""The whole journey: `QUICKSTART_EXIT=1 make quickstart`'s command on the sample corpus, end to end.
+
+Every artifact of the run-folder layout in DESIGN.md is produced, `cards check` passes on the generated
+cards, and the demo answers a request.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from annotate import processes
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYOUT = [
+    "run.json",
+    "import_problems.jsonl",
+    "annotations.parquet",
+    "agreement.json",
+    "review.jsonl",
+    "dataset/bigbio_kb/dataset_dict.json",
+    "dataset/tokens/dataset_dict.json",
+    "models/ner/config.json",
+    "models/ner/metrics.json",
+    "models/ner/training.json",
+    "models/ner/emissions.csv",
+    "models/ner/test_predictions.jsonl",
+    "privacy.json",
+    "bias.json",
+    "cards/dataset/README.md",
+    "cards/dataset/README_ES.md",
+    "cards/model-ner/README.md",
+    "cards/model-ner/README_ES.md",
+    "space/README.md",
+    "space/app.py",
+    "space/requirements.txt",
+]
+
+
+@pytest.fixture(scope="module")
+def journey(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("quickstart")
+    run = base / "runs" / "quickstart"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ARGILLA_")}
+    env.update(
+        QUICKSTART_EXIT="1",
+        RUN=str(run),
+        ARGILLA_HOME=str(base / "argilla"),
+        ARGILLA_PORT=str(processes.free_port()),
+        HF_HUB_OFFLINE="1",
+    )
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "annotate", "quickstart"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    (base / "quickstart.log").write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    print(f"quickstart: {time.monotonic() - started:.0f} s; {result.stdout.splitlines()[-1]}")
+    assert "Stage times:" in result.stdout and "NER test F1" in result.stdout
+    return run
+
+
+@pytest.mark.slow
+def test_every_artifact_of_the_layout_is_written(journey: Path) -> None:
+    missing = [item for item in LAYOUT if not (journey / item).exists()]
+    assert not missing, f"missing in {journey}: {missing}"
+    assert list((journey / "models" / "ner" / "plots").glob("*.png"))
+
+
+@pytest.mark.slow
+def test_cards_check_passes_on_the_generated_cards(journey: Path) -> None:
+    for card in ("dataset", "model-ner"):
+        result = subprocess.run(
+            [sys.executable, "-m", "cards", "check", str(journey / "cards" / card), "--run", str(journey)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_the_demo_answers_a_request(journey: Path) -> None:
+    from gradio_client import Client
+
+    port = processes.free_port()
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "demo", "--run", str(journey), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not processes.http_ok(f"http://127.0.0.1:{port}/") and time.monotonic() < deadline:
+            assert demo.poll() is None, "the demo exited"
+            time.sleep(1)
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        highlighted, table, status = client.predict(
+            "Se pautó metformina 850 mg cada 12 horas.", api_name="/analyze"
+        )
+        assert highlighted is not None and status
+    finally:
+        demo.terminate()
+        demo.wait(30)

@@ -1,0 +1,354 @@
+"""`annotate serve`: a real local Argilla, driven through the `argilla` SDK as any remote one would be.
+
+The fixture `argilla_server` (conftest.py) runs every test here on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from annotate import processes
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = ["FARMACO", "PROTEINA"]
+TEXTS = [
+    "Varón de 67 años en tratamiento con Metformina 850 mg cada 12 horas.",
+    "La hemoglobina glicosilada es de 8,2 % y se añade sitagliptina.",
+    "Mujer de 45 años con hipertensión tratada con enalapril.",
+]
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "annotate", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_help_reads_like_docs() -> None:
+    result = run_cli("serve", "--help")
+    assert result.returncode == 0
+    for option in ("--home", "--port", "--host", "--database-url", "--redis-url", "Example"):
+        assert option in result.stdout
+
+
+def test_busy_port_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("serve", "--home", str(tmp_path), "--port", str(port))
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [result.stderr.splitlines()[-1]], result.stderr
+    assert f"port {port} on 127.0.0.1 is busy" in errors[0] and "pass --port N" in errors[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_redis_is_one_line(tmp_path: Path) -> None:
+    url = f"redis://127.0.0.1:{processes.free_port()}/0"
+    result = run_cli(
+        "serve", "--home", str(tmp_path), "--port", str(processes.free_port()), "--redis-url", url
+    )
+    assert result.returncode == 1
+    assert f"no Redis answers at {url}" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_bad_database_url_ends_with_reason_and_stops_everything(tmp_path: Path) -> None:
+    bad = f"postgresql://nobody@127.0.0.1:{processes.free_port()}/nowhere"
+    result = run_cli(
+        "serve", "--home", str(tmp_path), "--port", str(processes.free_port()), "--database-url", bad
+    )
+    assert result.returncode == 1
+    assert "error: failed migrating the database postgresql+asyncpg://nobody@127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr.splitlines()[0]
+    assert not list((tmp_path / "pids").glob("*.pid")), "the embedded Redis was left running"
+
+
+# -- a running server ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(argilla_server):
+    import argilla as rg
+
+    return rg.Argilla(api_url=argilla_server.url, api_key=argilla_server.api_key)
+
+
+@pytest.fixture(scope="module")
+def round_trip(argilla_server, client):
+    """A workspace, an annotator, and a dataset using every kind of setting, with suggestions and responses."""
+    import argilla as rg
+
+    suffix = argilla_server.database
+    workspace = rg.Workspace(name=f"equipo-{suffix}", client=client).create()
+    annotator = rg.User(
+        username=f"ana-{suffix}", password="contrasena-ana", role="annotator", client=client
+    ).create()
+    workspace.add_user(annotator)
+    settings = rg.Settings(
+        guidelines="Marque los fármacos (FARMACO) y las proteínas (PROTEINA).",
+        fields=[rg.TextField(name="text")],
+        questions=[
+            rg.SpanQuestion(name="entidades", field="text", labels=LABELS, allow_overlapping=True),
+            rg.LabelQuestion(name="relevante", labels=["si", "no"]),
+            rg.RatingQuestion(name="calidad", values=[1, 2, 3, 4, 5]),
+        ],
+        metadata=[
+            rg.TermsMetadataProperty(name="split"),
+            rg.IntegerMetadataProperty(name="longitud"),
+            rg.FloatMetadataProperty(name="puntuacion"),
+        ],
+        vectors=[rg.VectorField(name="emb", dimensions=4)],
+    )
+    dataset = rg.Dataset(name=f"ida-y-vuelta-{suffix}", workspace=workspace, settings=settings, client=client)
+    dataset.create()
+    owner = client.me
+    records = []
+    for i, (text, drug) in enumerate(zip(TEXTS, ["Metformina", "sitagliptina", "enalapril"], strict=True)):
+        start, end = text.index(drug), text.index(drug) + len(drug)
+        records.append(
+            rg.Record(
+                id=f"doc-{i}",
+                fields={"text": text},
+                metadata={"split": "train" if i < 2 else "test", "longitud": len(text), "puntuacion": i / 2},
+                vectors={"emb": [1.0, float(i), 0.5, -1.0]},
+                suggestions=[
+                    rg.Suggestion(
+                        "entidades",
+                        [{"start": start, "end": end, "label": "FARMACO"}],
+                        agent="gold",
+                        score=[1.0],
+                    )
+                ],
+                responses=[
+                    rg.Response(
+                        "entidades",
+                        [{"start": start, "end": end, "label": "FARMACO"}],
+                        user_id=owner.id,
+                        status="submitted",
+                    ),
+                    rg.Response("relevante", "si", user_id=owner.id, status="submitted"),
+                    rg.Response("calidad", 4, user_id=owner.id, status="submitted"),
+                ]
+                if i == 0
+                else [],
+            )
+        )
+    dataset.records.log(records)
+    return {"workspace": workspace.name, "dataset": dataset.name, "annotator": annotator.username}
+
+
+def snapshot(client, dataset_name: str, workspace: str) -> list[dict]:
+    dataset = client.datasets(name=dataset_name, workspace=workspace)
+    rows = []
+    for record in dataset.records(with_suggestions=True, with_responses=True, with_vectors=True):
+        rows.append(
+            {
+                "id": record.id,
+                "text": record.fields["text"],
+                "metadata": dict(record.metadata),
+                "vector": list(record.vectors["emb"]),
+                "suggestion": record.suggestions["entidades"].value,
+                "agent": record.suggestions["entidades"].agent,
+                "responses": sorted((r.question_name, r.value, str(r.status)) for r in record.responses),
+            }
+        )
+    return sorted(rows, key=lambda row: row["id"])
+
+
+@pytest.mark.slow
+def test_sdk_round_trip(client, round_trip) -> None:
+    rows = snapshot(client, round_trip["dataset"], round_trip["workspace"])
+    assert [row["text"] for row in rows] == TEXTS
+    assert rows[0]["metadata"] == {"split": "train", "longitud": len(TEXTS[0]), "puntuacion": 0.0}
+    assert rows[2]["vector"] == [1.0, 2.0, 0.5, -1.0]
+    assert (
+        rows[0]["suggestion"] == [{"start": 36, "end": 46, "label": "FARMACO"}] and rows[0]["agent"] == "gold"
+    )
+    assert [(q, v) for q, v, _ in rows[0]["responses"]] == [
+        ("calidad", 4),
+        ("entidades", [{"start": 36, "end": 46, "label": "FARMACO"}]),
+        ("relevante", "si"),
+    ]
+    dataset = client.datasets(name=round_trip["dataset"], workspace=round_trip["workspace"])
+    found = list(dataset.records(query="metformina"))  # the SQL engine: case-insensitive full text
+    assert [record.id for record in found] == ["doc-0"]
+
+
+@pytest.mark.slow
+def test_default_account_never_exists(argilla_server, round_trip) -> None:
+    assert (
+        httpx.get(
+            f"{argilla_server.url}/api/v1/me", headers={"X-Argilla-Api-Key": "argilla.apikey"}
+        ).status_code
+        == 401
+    )
+    login = httpx.post(f"{argilla_server.url}/api/v1/token", data={"username": "argilla", "password": "1234"})
+    assert login.status_code == 401
+    mode = stat.S_IMODE((argilla_server.home / "credentials.json").stat().st_mode)
+    assert mode == 0o600
+
+
+@pytest.mark.slow
+def test_annotator_cannot_read_another_workspace(argilla_server, client, round_trip) -> None:
+    import argilla as rg
+
+    other = rg.Workspace(name=f"otro-{argilla_server.database}", client=client).create()
+    hidden = rg.Dataset(
+        name="oculto",
+        workspace=other,
+        client=client,
+        settings=rg.Settings(
+            fields=[rg.TextField(name="text")], questions=[rg.LabelQuestion(name="ok", labels=["si", "no"])]
+        ),
+    )
+    hidden.create()
+    token = httpx.post(
+        f"{argilla_server.url}/api/v1/token",
+        data={"username": round_trip["annotator"], "password": "contrasena-ana"},
+    )
+    assert token.is_success, token.text
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    visible = httpx.get(f"{argilla_server.url}/api/v1/me/datasets", headers=headers).json()["items"]
+    assert [d["name"] for d in visible] == [round_trip["dataset"]]
+    assert httpx.get(f"{argilla_server.url}/api/v1/datasets/{hidden.id}", headers=headers).status_code == 403
+    search = httpx.post(
+        f"{argilla_server.url}/api/v1/me/datasets/{hidden.id}/records/search", headers=headers, json={}
+    )
+    assert search.status_code == 403
+
+
+@pytest.mark.slow
+def test_restart_and_kill_9_keep_everything(argilla_server, client, round_trip) -> None:
+    import argilla as rg
+
+    before = snapshot(client, round_trip["dataset"], round_trip["workspace"])
+    key = argilla_server.api_key
+    argilla_server.restart()
+    assert argilla_server.api_key == key, "the owner's key must be reused on restart"
+    client = rg.Argilla(api_url=argilla_server.url, api_key=argilla_server.api_key)
+    assert snapshot(client, round_trip["dataset"], round_trip["workspace"]) == before
+
+    os.kill(argilla_server.child("server").process.pid, signal.SIGKILL)
+    argilla_server.child("server").process.wait(10)
+    argilla_server.restart()
+    client = rg.Argilla(api_url=argilla_server.url, api_key=argilla_server.api_key)
+    assert snapshot(client, round_trip["dataset"], round_trip["workspace"]) == before
+    assert [
+        record.id
+        for record in client.datasets(name=round_trip["dataset"], workspace=round_trip["workspace"]).records(
+            query="metformina"
+        )
+    ] == ["doc-0"]
+
+
+@pytest.mark.slow
+def test_cli_prints_the_two_lines_and_sigterm_stops_every_process(tmp_path: Path) -> None:
+    port = processes.free_port()
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "annotate", "serve", "--home", str(tmp_path), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = [cli.stdout.readline().rstrip("\n") for _ in range(2)]
+        assert lines[0] == f"ARGILLA_API_URL=http://127.0.0.1:{port}", (
+            lines,
+            cli.stderr.read() if cli.poll() else "",
+        )
+        assert lines[1].startswith("ARGILLA_API_KEY=argilla.")
+        pids = [int(f.read_text().split()[0]) for f in (tmp_path / "pids").glob("*.pid")]
+        assert len(pids) == 3  # redis, server, worker
+        cli.send_signal(signal.SIGTERM)
+        assert cli.wait(60) == 0
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in pids):
+        time.sleep(0.2)
+    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
+@pytest.mark.slow
+def test_a_dead_child_ends_serve_with_its_name(tmp_path: Path) -> None:
+    cli = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "annotate",
+            "serve",
+            "--home",
+            str(tmp_path),
+            "--port",
+            str(processes.free_port()),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        cli.stdout.readline()
+        worker_pid = int((tmp_path / "pids" / "worker.pid").read_text().split()[0])
+        os.killpg(worker_pid, signal.SIGKILL)
+        assert cli.wait(60) == 1
+        assert "error: worker stopped unexpectedly" in cli.stderr.read()
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_ui_signs_in_and_shows_the_records(argilla_server, client, round_trip, artifacts) -> None:
+    """Headless Chromium signs in with the printed login and sees a pending record of the dataset."""
+    import shutil as sh
+
+    if sh.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it as root)")
+    from playwright.sync_api import sync_playwright
+
+    creds = argilla_server.argilla.credentials
+    dataset = client.datasets(name=round_trip["dataset"], workspace=round_trip["workspace"])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=sh.which("chromium"), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{argilla_server.url}/sign-in")
+            page.fill("input[name=Username]", creds.username)
+            page.fill("input[name=Password]", creds.password)
+            page.click("button[type=submit]")
+            page.wait_for_url(lambda url: "/sign-in" not in url, timeout=30_000)
+            page.goto(f"{argilla_server.url}/dataset/{dataset.id}/annotation-mode")
+            # the owner answered doc-0: the pending queue holds the two other records
+            try:
+                page.wait_for_function(
+                    "texts => texts.some(t => document.body.innerText.includes(t))",
+                    arg=[TEXTS[1], TEXTS[2]],
+                    timeout=60_000,
+                )
+            finally:
+                page.screenshot(path=str(artifacts / f"argilla-ui-{argilla_server.database}.png"))
+            body = page.inner_text("body")
+        finally:
+            browser.close()
+    assert TEXTS[1] in body or TEXTS[2] in body
+    assert TEXTS[0] not in body, "a submitted record must not be in the pending queue"
+    assert "FARMACO" in body and "PROTEINA" in body  # the span question's labels
