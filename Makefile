@@ -13,8 +13,11 @@ QUICK ?=
 NER_QUICK := -p allow_offline_fallback True -p max_steps 60 -p max_length 128 -p stride 32 -p epochs 1 -p batch_size 8 \
   -p learning_rate 3e-4
 NER_ARGS ?= $(if $(QUICK),$(NER_QUICK),)
+INSTRUCT_QUICK := -p allow_offline_fallback True -p max_steps 150 -p max_samples 240 -p max_length 256 -p batch_size 8 \
+  -p learning_rate 2e-3 -p max_new_tokens 48 -p lora_target_modules all-linear -p merge_weights True
+INSTRUCT_ARGS ?= $(if $(QUICK),$(INSTRUCT_QUICK),)
 
-.PHONY: setup quickstart test test-fast lint browser serve clean-venvs dataset train cards space demo
+.PHONY: setup quickstart test test-fast lint browser serve clean-venvs dataset train remix train-instruct cards space demo
 
 setup: $(VENV)/.installed $(SERVER_VENV)/.installed
 
@@ -52,6 +55,14 @@ train: setup
 	@mkdir -p $(RUN)/notebooks
 	$(PY) -m papermill --log-output notebooks/finetune_ner.ipynb $(RUN)/notebooks/finetune_ner.ipynb \
 	  -p run_dir $(RUN) $(NER_ARGS)
+
+remix: setup
+	$(PY) -m annotate remix --run $(RUN)
+
+train-instruct: setup
+	@mkdir -p $(RUN)/notebooks
+	$(PY) -m papermill --log-output notebooks/finetune_instruct.ipynb $(RUN)/notebooks/finetune_instruct.ipynb \
+	  -p run_dir $(RUN) $(INSTRUCT_ARGS)
 
 cards: setup
 	$(PY) -m cards build --run $(RUN)

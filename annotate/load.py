@@ -81,6 +81,32 @@ def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
     )
     records = to_records(prepared, options, labels, multi_label)
 
+    ws, dataset, created = log_all_or_nothing(client, options, settings, labels, records, progress)
+    write_run_info(options, client, dataset, corpus.format, labels)
+    # written after every successful load; an empty file means no document was rejected
+    problems_file = write_problems(corpus.problems, options.run_folder.import_problems)
+    splits: dict[str, int] = {}
+    for document in documents:
+        splits[document.split or "sin_split"] = splits.get(document.split or "sin_split", 0) + 1
+    return LoadReport(
+        options.dataset,
+        ws.name,
+        created,
+        len(documents),
+        len(records),
+        list(labels),
+        sum(1 for r in records if r.suggestions),
+        len(corpus.problems),
+        problems_file,
+        splits,
+    )
+
+
+def log_all_or_nothing(
+    client: Any, options: LoadOptions, settings: Any, labels: list[str], records: list, progress: Any
+) -> tuple[Any, Any, bool]:
+    """Create the dataset (or check that the existing one has the same template) and log every record;
+    a dataset this call created is deleted again when logging fails, so nothing is left half-logged."""
     import argilla as rg
 
     from annotate.client import workspace
@@ -100,23 +126,7 @@ def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
         if created:
             dataset.delete()
         raise
-    write_run_info(options, client, dataset, corpus.format, labels)
-    problems_file = write_problems(corpus.problems, options.run_folder.import_problems)  # empty: none rejected
-    splits: dict[str, int] = {}
-    for document in documents:
-        splits[document.split or "sin_split"] = splits.get(document.split or "sin_split", 0) + 1
-    return LoadReport(
-        options.dataset,
-        ws.name,
-        created,
-        len(documents),
-        len(records),
-        list(labels),
-        sum(1 for r in records if r.suggestions),
-        len(corpus.problems),
-        problems_file,
-        splits,
-    )
+    return ws, dataset, created
 
 
 def write_run_info(
@@ -209,7 +219,6 @@ def load_instructions(options: LoadOptions, client: Any, progress: Any = None) -
     The answer is shown as a suggestion of `respuesta_corregida`, so reviewers edit it in place."""
     import argilla as rg
 
-    from annotate.client import workspace
     from annotate.instruction_io import detect, read_instructions, record_metadata
 
     rows = read_instructions(options.corpus, options.format)  # every problem raises before the server
@@ -233,21 +242,7 @@ def load_instructions(options: LoadOptions, client: Any, progress: Any = None) -
         )
         for row in rows
     ]
-    ws = workspace(client, options.workspace)
-    dataset = client.datasets(name=options.dataset, workspace=ws)
-    created = dataset is None
-    if created:
-        dataset = create_dataset(
-            client, rg.Dataset(name=options.dataset, workspace=ws, settings=settings, client=client)
-        )
-    else:
-        templates.check_compatible(dataset, "instruction", [])
-    try:
-        log_records(dataset, records, options.batch_size, progress)
-    except BaseException:
-        if created:
-            dataset.delete()
-        raise
+    ws, dataset, created = log_all_or_nothing(client, options, settings, [], records, progress)
     corpus_format = options.format if options.format != "auto" else detect(options.corpus)
     write_run_info(options, client, dataset, corpus_format, [])
     splits: dict[str, int] = {}

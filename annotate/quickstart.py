@@ -1,7 +1,7 @@
 """`make quickstart`: the whole journey on the sample corpus (or CORPUS=...), one stage after another.
 
     local Argilla -> load (gold suggestions, 3 submissions per record) -> team -> simulate 3 annotators
-    -> adjudicate -> export -> train NER (quick) -> cards -> Space folder -> demo
+    -> adjudicate -> export -> remix (instructions) -> train NER and LLM (quick) -> cards -> Space -> demo
 
 Each stage is the same command a team runs by hand (printed before it runs), so any stage can be re-run
 alone from the run folder. The local Argilla and the demo are owned here: Ctrl-C stops both. With an
@@ -154,7 +154,12 @@ def annotation_stages(journey: Journey, simulate: bool) -> None:
 
 def model_stages(journey: Journey) -> None:
     py, run = sys.executable, str(journey.run)
+    journey.step("remix", [py, "-m", "annotate", "remix", "--run", run])
     journey.step("train NER", ["make", "--no-print-directory", "train", f"RUN={run}", "QUICK=1", f"PY={py}"])
+    journey.step(
+        "train LLM",
+        ["make", "--no-print-directory", "train-instruct", f"RUN={run}", "QUICK=1", f"PY={py}"],
+    )
     journey.step("cards", [py, "-m", "cards", "build", "--run", run])
     journey.step("space", [py, "-m", "demo", "space", "--run", run])
 
@@ -179,7 +184,6 @@ def start_demo(journey: Journey, port: int) -> subprocess.Popen:
 
 def summary(journey: Journey, argilla_url: str, login: str, demo_url: str | None) -> str:
     """Every artifact with its path, where to log in, and the headline numbers read from the run folder."""
-    import csv
     import json
 
     from annotate.runfolder import RunFolder
@@ -197,19 +201,8 @@ def summary(journey: Journey, argilla_url: str, login: str, demo_url: str | None
             "Agreement: "
             + ", ".join(f"{k} {v['value']:.3f}" for k, v in overall.items() if v.get("value") is not None)
         )
-    metrics = run.model("ner") / "metrics.json"
-    if metrics.exists():
-        test = json.loads(metrics.read_text())["test"]["overall"]
-        lines.append(
-            f"NER test F1 {test['f1']:.3f} (precision {test['precision']:.3f}, recall {test['recall']:.3f})"
-        )
-    emissions = run.model("ner") / "emissions.csv"
-    if emissions.exists():
-        row = list(csv.DictReader(emissions.open()))[-1]
-        lines.append(
-            f"Training emissions {float(row['emissions']) * 1000:.3f} g CO2eq, "
-            f"energy {float(row['energy_consumed']) * 1000:.3f} Wh"
-        )
+    for task, name in (("ner", "NER"), ("instruction", "LLM (LoRA)")):
+        lines += model_lines(run.model(task), name)
     slowest = max(journey.timings, key=journey.timings.get)
     lines.append(
         "Stage times: "
@@ -219,14 +212,41 @@ def summary(journey: Journey, argilla_url: str, login: str, demo_url: str | None
     return "\n".join(lines)
 
 
+def model_lines(folder: Path, name: str) -> list[str]:
+    """The test score and the training emissions of one model folder, as measured (nothing when absent)."""
+    import csv
+    import json
+
+    lines = []
+    metrics = folder / "metrics.json"
+    if metrics.exists():
+        data = json.loads(metrics.read_text())
+        test = data["test"]["overall"]
+        lines.append(
+            f"{name} test F1 {test['f1']:.3f} (precision {test['precision']:.3f}, recall "
+            f"{test['recall']:.3f}; {data.get('scheme') or 'entity level'})"
+        )
+    emissions = folder / "emissions.csv"
+    if emissions.exists():
+        row = list(csv.DictReader(emissions.open()))[-1]
+        lines.append(
+            f"{name} training emissions {float(row['emissions']) * 1000:.3f} g CO2eq, "
+            f"energy {float(row['energy_consumed']) * 1000:.3f} Wh"
+        )
+    return lines
+
+
 def _listed(run) -> set[Path]:
     """Folders whose files the summary lists (not every shard of every dataset)."""
     return {
         run.path,
         run.model("ner"),
         run.model("ner") / "plots",
+        run.model("instruction"),
+        run.model("instruction") / "plots",
         run.cards / "dataset",
         run.cards / "model-ner",
+        run.cards / "model-instruction",
         run.space,
     }
 

@@ -84,6 +84,8 @@ def _sources(context: Any) -> list[tuple[str, Any]]:
             (folder, {"test_documents": model.test_documents, "training_minutes": model.training_minutes}),
             ("the measured limitations", [f.model_dump() for f in context.model_findings[task]]),
         ]
+        if model.instruction is not None:
+            sources.append((f"dataset/instruction and {folder}", model.instruction))
     for name, path in (("agreement.json", run.agreement), ("run.json", run.run_json)):
         if path.exists():
             sources.append((name, run.read_json(path)))

@@ -2,11 +2,15 @@
 
 - tables under an evaluation/results heading: a row named after a label (or a split) with precision,
   recall, F1, support/entities columns -> metrics.json (a label: the test split; a split: its overall);
+  an instruction model's rows named after a `per_task` key (task or task/template) with exact match,
+  ROUGE-L, entity F1, accuracy, samples columns -> that entry of metrics.json;
+- an instruction model's table of samples per task (rows) and split (columns) -> `dataset/instruction`;
 - tables whose rows are splits (train, validation, test, all) with documents/tokens/entities columns ->
   the dataset's sizes;
 - tables under an annotation/agreement heading: a row named after a label or a metric -> agreement.json;
-- `model-index` results -> metrics.json; `co2_eq_emissions.emissions` and "N g CO2" in the text ->
-  emissions.csv in grams (a value equal to the kilograms gets its own message).
+- `model-index` results (`config`: a label or a `per_task` key) -> metrics.json;
+- `co2_eq_emissions.emissions` and "N g CO2" in the text -> emissions.csv in grams (a value equal to the
+  kilograms gets its own message).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from annotate.runfolder import Metrics, SplitMetrics
 from cards.check import Gap, detect_language
 from cards.check_numbers import Known
 from cards.markdown import Page, Table
@@ -24,7 +29,11 @@ from cards.numbers import Numbers, find_numbers
 COLUMNS = {
     "precision": r"precision|precisión",
     "recall": r"recall|exhaustividad|cobertura|sensibilidad",
-    "f1": r"f1|f1[- ]score|f-score",
+    "f1": r"(entity )?f1|f1[- ]score|f-score|f1 de entidades",
+    "exact_match": r"exact[ _-]?match|em|coincidencia exacta",
+    "rouge_l": r"rouge[ _-]?l",
+    "accuracy": r"accuracy|exactitud",
+    "samples": r"samples|muestras",
     "support": r"support|soporte|entities|entidades",
     "documents": r"documents|documentos|docs",
     "tokens": r"tokens",
@@ -84,11 +93,16 @@ def _compare(
 
 
 def _rows(
-    table: Table, lookup: Callable[[str], tuple[dict[str, Any], str, str] | None], path: Path, lang: str
+    table: Table,
+    lookup: Callable[[str], tuple[dict[str, Any], str, str] | None],
+    path: Path,
+    lang: str,
+    columns: list[str | None] | None = None,
 ) -> list[Gap]:
-    """For each row whose first cell `lookup` knows: compare the known columns."""
+    """For each row whose first cell `lookup` knows: compare the known columns (`columns`: the value key
+    of each column, by default from its header through `COLUMNS`)."""
     gaps = []
-    columns = [_column(h) for h in table.header]
+    columns = columns or [_column(h) for h in table.header]
     for line, cells in table.rows:
         found = lookup(_key(cells[0])) if cells else None
         if found is None:
@@ -101,18 +115,52 @@ def _rows(
     return gaps
 
 
+def _scores(split: SplitMetrics) -> dict[str, Any]:
+    return {**split.extra, **split.overall.model_dump()}
+
+
+def metric_values(metrics: Metrics, split_name: str | None, config: str | None) -> dict[str, Any] | None:
+    """The values metrics.json has for a split (test when None) and a config: none (the overall scores and
+    `extra`), a label (`per_label`) or, on the test split, a `per_task` key."""
+    split = metrics.test if split_name in (None, "test") else metrics.validation
+    if split is None or split_name not in (None, "test", "validation"):
+        return None
+    if config is None:
+        return _scores(split)
+    if config in split.per_label:
+        return split.per_label[config].model_dump()
+    if split is metrics.test and config in metrics.per_task:
+        return _scores(metrics.per_task[config])
+    return None
+
+
 def _evaluation(table: Table, known: Known, task: str, path: Path, lang: str) -> list[Gap]:
     metrics = known.context.model_facts[task].metrics
     source = f"models/{task}/metrics.json"
 
     def lookup(key: str):
-        for split_name, split in (("test", metrics.test), ("validation", metrics.validation)):
-            if split and key in split.per_label:
-                return split.per_label[key].model_dump(), f"{key} ({split_name})", source
-        split = {"test": metrics.test, "validation": metrics.validation}.get(SPLITS.get(key.lower(), ""))
-        return (split.overall.model_dump(), f"{key} overall", source) if split else None
+        for split_name in ("test", "validation"):
+            if values := metric_values(metrics, split_name, key):
+                return values, f"{key} ({split_name})", source
+        split_name = SPLITS.get(key.lower())
+        values = metric_values(metrics, split_name, None) if split_name else None
+        return (values, f"{key} overall", source) if values else None
 
     return _rows(table, lookup, path, lang)
+
+
+def _instruction_samples(table: Table, known: Known, task: str, path: Path, lang: str) -> list[Gap]:
+    facts = known.context.model_facts[task].instruction
+    if facts is None or facts.splits is None or facts.total is None:
+        return []
+    counts = {t.task: {**t.by_split, "all": t.total} for t in facts.tasks}
+    counts["all"] = {**facts.splits, "all": facts.total}
+
+    def lookup(key: str):
+        name = "all" if SPLITS.get(key.lower()) == "all" else key
+        return (counts[name], f"samples of {name}", "dataset/instruction") if name in counts else None
+
+    return _rows(table, lookup, path, lang, [SPLITS.get(_key(h).lower()) for h in table.header])
 
 
 def _sizes(table: Table, known: Known, path: Path, lang: str) -> list[Gap]:
@@ -170,11 +218,17 @@ def check_tables(path: Path, page: Page, known: Known, task: str | None) -> list
         columns = {_column(h) for h in table.header}
         if task and _under(table, EVALUATION) and {"f1", "precision", "recall"} & columns:
             gaps += _evaluation(table, known, task, path, lang)
+        elif task and known.context.model_facts[task].instruction and _split_columns(table):
+            gaps += _instruction_samples(table, known, task, path, lang)
         elif "documents" in columns and first - {None}:
             gaps += _sizes(table, known, path, lang)
         elif _under(table, AGREEMENT):
             gaps += _agreement(table, known, path, lang)
     return gaps + _grams_in_text(path, page, known, task, lang)
+
+
+def _split_columns(table: Table) -> bool:
+    return any(SPLITS.get(_key(h).lower()) for h in table.header[1:])
 
 
 def _grams_in_text(path: Path, page: Page, known: Known, task: str | None, lang: str) -> list[Gap]:
@@ -240,13 +294,10 @@ def _model_index(path: Path, page: Page, metadata: dict[str, Any], model: Any, t
         return []  # reported by check_metadata
     gaps = []
     for result in results:
-        split = model.metrics.test if result.dataset_split in (None, "test") else model.metrics.validation
-        if split is None or result.metric_type not in ("precision", "recall", "f1"):
+        values = metric_values(model.metrics, result.dataset_split, result.metric_config) or {}
+        expected = values.get(result.metric_type)
+        if isinstance(expected, bool) or not isinstance(expected, int | float):
             continue
-        scores = split.per_label.get(result.metric_config) if result.metric_config else split.overall
-        if scores is None:
-            continue
-        expected = getattr(scores, result.metric_type)
         if not isinstance(result.metric_value, int | float) or abs(result.metric_value - expected) > 5e-5:
             gaps.append(
                 Gap(

@@ -14,7 +14,7 @@ from cards import plots
 from cards.facts import DatasetFacts
 from cards.metadata import is_hub_id, task_of
 from cards.privacy import METHODS_ES
-from cards.render import LANGUAGES, README, render
+from cards.render import LANGUAGES, README, model_readme, render
 
 LANGUAGE_NAMES = {
     "en": {
@@ -145,7 +145,7 @@ def write_dataset_card(folder: Path, context: Any) -> list[Path]:
             language_names=[LANGUAGE_NAMES[lang].get(c, c) for c in context.dataset.corpus.languages],
             task_name=TASK_NAMES[lang].get(context.dataset.task, context.dataset.task),
             privacy_methods=context.privacy["methods"] if lang == "en" else METHODS_ES,
-            models=[{"task": t, "link": f"../model-{t}/{README[lang]}"} for t in context.models],
+            models=[{"task": t, "link": f"../model-{t}/{model_readme(t, lang)}"} for t in context.models],
             generated=context.generated,
         )
         DatasetCard(content).save(folder / README[lang])

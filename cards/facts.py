@@ -138,6 +138,28 @@ class EmissionsFacts(Fact):
     codecarbon_version: str | None
 
 
+class TaskSamples(Fact):
+    task: str
+    by_split: dict[str, int]
+    total: int
+    templates: list[str]  # template ids of the task, sorted
+
+
+class InstructionFacts(Fact):
+    """An instruction model's own files (adapter, merged/, test_generations.jsonl, plots/) and its training
+    data, `dataset/instruction`: samples per split and per task (None when that view is absent)."""
+
+    adapter: bool  # adapter_config.json (a peft adapter) is there
+    adapter_base: str | None  # its base_model_name_or_path
+    peft_type: str | None
+    merged: bool  # merged/ holds the base model with the adapter merged in
+    test_generations: int | None  # lines of test_generations.jsonl
+    plots: list[str]  # png names in plots/
+    splits: dict[str, int] | None  # samples per split of dataset/instruction
+    total: int | None
+    tasks: list[TaskSamples]
+
+
 class ModelFacts(Fact):
     task: str
     folder: str
@@ -148,6 +170,7 @@ class ModelFacts(Fact):
     has_test_predictions: bool
     test_documents: int | None  # lines of test_predictions.jsonl
     training_minutes: float
+    instruction: InstructionFacts | None = None  # instruction models only
 
 
 def read_dataset_facts(run: RunFolder) -> DatasetFacts:

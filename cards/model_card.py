@@ -1,27 +1,64 @@
 """The model card of `models/<task>/`: `ModelCardData` with `model-index` (`EvalResult`s from metrics.json)
 and `co2_eq_emissions` (grams, from emissions.csv), one template per language, plots.
 
-    write_model_card(folder, context, "ner")     # README.md, README_ES.md, f1_per_label*.png, ...
+    write_model_card(folder, context, "ner")          # README.md, README_ES.md, f1_per_label*.png, ...
+    write_model_card(folder, context, "instruction")  # README.md (English), the run's plots/*.png
+
+An instruction model (LoRA adapters, `library_name: peft`) has its own template, `model_instruction`, and
+its `model-index` holds exact match, ROUGE-L and entity F1 (or accuracy) overall and per task and template
+(`metric_config` = the `per_task` key of metrics.json). Its `base_model` is the model the adapter sits on:
+never the model asked for when training fell back to another one.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
-from annotate.runfolder import SplitMetrics
+from annotate.runfolder import Metrics, SplitMetrics, TrainingInfo
 from cards import plots
 from cards.dataset_card import LANGUAGE_NAMES, TASK_NAMES, group_bars
 from cards.facts import EmissionsFacts, ModelFacts
 from cards.metadata import is_hub_id, task_of
 from cards.numbers import sig_decimals
-from cards.render import LANGUAGES, README, render
+from cards.render import README, model_languages, render
 
 METRICS = ("precision", "recall", "f1")
+GENERATION_METRICS = ("exact_match", "rouge_l")  # keys of `SplitMetrics.extra` for generated answers
+INSTRUCTION_METRICS = ("exact_match", "rouge_l", "f1")
+
+
+def is_peft(training: TrainingInfo) -> bool:
+    return training.hyperparameters.get("method") == "LoRA"
+
+
+def entity_scored(scores: SplitMetrics) -> bool:
+    """True when `overall` is the entity F1 of extraction answers (instruction metrics), not an accuracy."""
+    return "extraction_samples" in scores.extra
+
+
+def instruction_metrics(scores: SplitMetrics, overall: bool = False) -> list[tuple[str, float]]:
+    """(metric, value) of one instruction group: entity P/R/F1 (overall, when scored so) or F1 (a task),
+    or accuracy; then exact match and ROUGE-L."""
+    if entity_scored(scores):
+        main = [(m, getattr(scores.overall, m)) for m in (METRICS if overall else ("f1",))]
+    else:
+        main = [("accuracy", scores.extra["accuracy"])] if "accuracy" in scores.extra else []
+    return main + [(m, scores.extra[m]) for m in GENERATION_METRICS if m in scores.extra]
+
+
+def instruction_results(metrics: Metrics) -> list[tuple[str, str, float, str | None]]:
+    """(split, metric, value, config) of an instruction model: test overall, then each `per_task` group."""
+    out = [("test", m, v, None) for m, v in instruction_metrics(metrics.test, overall=True)]
+    for name, scores in metrics.per_task.items():
+        out += [("test", m, v, name) for m, v in instruction_metrics(scores)]
+    return out
 
 
 def eval_results(model: ModelFacts, dataset_id: str, dataset_name: str) -> list:
-    """One EvalResult per split and metric (overall), plus F1 per label (`config` = the label)."""
+    """One EvalResult per split and metric (overall), plus F1 per label (`config` = the label); for an
+    instruction model, `instruction_results`."""
     from huggingface_hub import EvalResult
 
     def result(split: str, metric: str, value: float, label: str | None = None) -> EvalResult:
@@ -37,6 +74,8 @@ def eval_results(model: ModelFacts, dataset_id: str, dataset_name: str) -> list:
             metric_config=label,
         )
 
+    if model.instruction is not None:
+        return [result(*row) for row in instruction_results(model.metrics)]
     splits: list[tuple[str, SplitMetrics]] = [("test", model.metrics.test)]
     if model.metrics.validation:
         splits.append(("validation", model.metrics.validation))
@@ -57,26 +96,44 @@ def co2_eq_emissions(emissions: EmissionsFacts) -> dict[str, Any]:
     }
 
 
+def base_model_id(training: TrainingInfo, peft: bool) -> str | None:
+    """The Hub id of the model fine-tuned; for an adapter (`peft`) only the model it was trained on."""
+    candidates = (
+        (training.model_used,) if peft and training.fallback else (training.model_used, training.base_model)
+    )
+    return next((m for m in candidates if is_hub_id(m)), None)
+
+
 def card_data(context: Any, task: str):
     from huggingface_hub import ModelCardData
 
     model = context.model_facts[task]
     d = context.dataset
     training = model.training
+    peft = is_peft(training)
+    tags = [task_of(task).task_id, *(("peft", "lora") if peft else ()), d.corpus.domain]
     return ModelCardData(
         model_name=context.model_ids[task],
-        base_model=next((m for m in (training.model_used, training.base_model) if is_hub_id(m)), None),
+        base_model=base_model_id(training, peft),
         datasets=[context.dataset_id],
         language=d.corpus.languages,
         license=d.corpus.license_id,
         license_name=d.corpus.licence if d.corpus.license_id == "other" else None,
-        library_name="transformers",
+        library_name="peft" if peft else "transformers",
         pipeline_tag=model.pipeline_tag,
-        tags=[t for t in (task_of(task).task_id, d.corpus.domain) if t] or None,
-        metrics=list(METRICS),
+        tags=[t for t in tags if t] or None,
+        metrics=list(INSTRUCTION_METRICS if model.instruction is not None else METRICS),
         eval_results=eval_results(model, context.dataset_id, d.corpus.pretty_name),
         co2_eq_emissions=co2_eq_emissions(model.emissions) if model.emissions else None,
     )
+
+
+def copy_plots(folder: Path, context: Any, model: ModelFacts) -> dict[str, str | None]:
+    """The plots the training wrote (`models/<task>/plots/*.png`), copied beside the card, by stem."""
+    names = model.instruction.plots if model.instruction else []
+    for name in names:
+        shutil.copyfile(context.run.path / model.folder / "plots" / name, folder / name)
+    return {Path(name).stem: name for name in names}
 
 
 def draw_plots(folder: Path, model: ModelFacts, scores: dict[str, Any], lang: str) -> dict[str, str | None]:
@@ -99,10 +156,11 @@ def write_model_card(folder: Path, context: Any, task: str) -> list[Path]:
     model = context.model_facts[task]
     scores = context.bias["model_scores"].get(task, {"available": False, "missing": model.folder})
     data = card_data(context, task).to_yaml()
+    instruction = model.instruction is not None
     written = []
-    for lang in LANGUAGES:
+    for lang in model_languages(task):
         content = render(
-            "model",
+            "model_instruction" if instruction else "model",
             lang,
             card_data=data,
             m=model,
@@ -116,9 +174,12 @@ def write_model_card(folder: Path, context: Any, task: str) -> list[Path]:
                 for f in context.dataset_findings
                 if f.code in ("synthetic", "imbalance", "agreement", "nested", "variety")
             ],
-            plots=draw_plots(folder, model, scores, lang),
+            plots=copy_plots(folder, context, model)
+            if instruction
+            else draw_plots(folder, model, scores, lang),
             language_names=[LANGUAGE_NAMES[lang].get(c, c) for c in context.dataset.corpus.languages],
             task_name=TASK_NAMES[lang].get(task, task),
+            tasks=[name for name in model.metrics.per_task if "/" not in name],
             dataset_card=f"../dataset/{README[lang]}",
             generated=context.generated,
         )

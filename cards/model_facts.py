@@ -1,14 +1,17 @@
-"""Model facts: `models/<task>/` metrics.json, training.json, emissions.csv, test_predictions.jsonl."""
+"""Model facts: `models/<task>/` metrics.json, training.json, emissions.csv, test_predictions.jsonl; for an
+instruction model also its adapter files and the samples of `dataset/instruction` it was trained on."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 from annotate.runfolder import Metrics, RunFolder, RunFolderError, TrainingInfo
 from cards.emissions import read_emissions
-from cards.facts import ModelFacts
+from cards.facts import InstructionFacts, ModelFacts, TaskSamples
 from cards.metadata import task_of
+from cards.texts import available_views, load_view
 
 
 def test_predictions(run: RunFolder, task: str) -> Path:
@@ -37,6 +40,55 @@ def read_predictions(path: Path) -> list[dict]:
     return rows
 
 
+SPLIT_ORDER = ("train", "validation", "test")
+
+
+def count_lines(path: Path) -> int | None:
+    if not path.exists():
+        return None
+    return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+def instruction_samples(run: RunFolder) -> tuple[dict[str, int] | None, list[TaskSamples]]:
+    """Samples per split and per task of `dataset/instruction` ((None, []) when the view is absent)."""
+    if "instruction" not in available_views(run):
+        return None, []
+    data = load_view(run, "instruction")
+    names = sorted(data, key=lambda s: (SPLIT_ORDER.index(s) if s in SPLIT_ORDER else len(SPLIT_ORDER), s))
+    counts = {split: Counter(data[split]["task"]) for split in names}
+    templates: dict[str, set[str]] = {}
+    for split in names:
+        for task, template in zip(data[split]["task"], data[split]["template_id"], strict=True):
+            templates.setdefault(task, set()).add(template)
+    tasks = [
+        TaskSamples(
+            task=task,
+            by_split={split: counts[split][task] for split in names},
+            total=sum(counts[split][task] for split in names),
+            templates=sorted(templates[task]),
+        )
+        for task in sorted(templates)
+    ]
+    return {split: len(data[split]) for split in names}, tasks
+
+
+def instruction_facts(run: RunFolder, folder: Path) -> InstructionFacts:
+    adapter = folder / "adapter_config.json"
+    config = run.read_json(adapter) if adapter.exists() else {}
+    splits, tasks = instruction_samples(run)
+    return InstructionFacts(
+        adapter=adapter.exists(),
+        adapter_base=config.get("base_model_name_or_path"),
+        peft_type=config.get("peft_type"),
+        merged=(folder / "merged").is_dir(),
+        test_generations=count_lines(folder / "test_generations.jsonl"),
+        plots=sorted(p.name for p in (folder / "plots").glob("*.png")),
+        splits=splits,
+        total=sum(splits.values()) if splits is not None else None,
+        tasks=tasks,
+    )
+
+
 def model_facts(run: RunFolder, task: str) -> ModelFacts:
     folder = run.require(run.model(task))
     metrics = run.read_json(folder / "metrics.json", Metrics)
@@ -53,4 +105,5 @@ def model_facts(run: RunFolder, task: str) -> ModelFacts:
         has_test_predictions=predictions.exists(),
         test_documents=len(read_predictions(predictions)) if predictions.exists() else None,
         training_minutes=training.wall_time_s / 60,
+        instruction=instruction_facts(run, folder) if task == "instruction" else None,
     )

@@ -21,6 +21,16 @@ from cards.numbers import Numbers
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "es")
 README = {"en": "README.md", "es": "README_ES.md"}
+MODEL_LANGUAGES = {"instruction": ("en",)}  # model cards written in fewer languages than LANGUAGES
+
+
+def model_languages(task: str) -> tuple[str, ...]:
+    return MODEL_LANGUAGES.get(task, LANGUAGES)
+
+
+def model_readme(task: str, lang: str) -> str:
+    """The file name of the model card of `task` in `lang`, or in English when there is none in `lang`."""
+    return README[lang if lang in model_languages(task) else "en"]
 
 
 @cache

@@ -23,6 +23,15 @@ app = typer.Typer(
 
 Run = Annotated[Path, typer.Option("--run", help="The run folder, e.g. runs/demo.")]
 OptionalRun = Annotated[Path | None, typer.Option("--run", help="The run folder, e.g. runs/demo.")]
+InstructionTab = Annotated[
+    bool, typer.Option(help="The instruction tab, when the run has models/instruction/ (an LLM: memory).")
+]
+MaxNewTokens = Annotated[
+    int | None,
+    typer.Option(
+        help="Longest answer of the instruction tab, in tokens (default: the training's, else 128)."
+    ),
+]
 
 
 @app.callback(invoke_without_command=True)
@@ -34,10 +43,13 @@ def launch(
     ] = None,
     port: Annotated[int, typer.Option(help="Port of the app.")] = 7860,
     host: Annotated[str, typer.Option(help="Interface to bind (0.0.0.0: your network).")] = "127.0.0.1",
+    instruction: InstructionTab = True,
+    max_new_tokens: MaxNewTokens = None,
 ) -> None:
     """Serve the NER demo at http://HOST:PORT until Ctrl-C (without a command).
 
-    With --run: the run's model, its test F1 and emissions, examples from its test split.
+    With --run: the run's model, its test F1 and emissions, examples from its test split; and when the run
+    has models/instruction/, a second tab that asks the instruction-tuned LLM (API /instruct).
     With --model only: just the model.
 
     Example: python -m demo --run runs/demo --port 7860
@@ -55,10 +67,17 @@ def launch(
         from demo.facts import demo_config
 
         folder = RunFolder(run)
-        config = demo_config(folder, model=model or str(folder.model("ner").resolve()))
+        config = demo_config(
+            folder,
+            model=model or str(folder.model("ner").resolve()),
+            instruction=instruction,
+            max_new_tokens=max_new_tokens,
+        )
     else:
         config = DemoConfig(title="Entidades biomédicas en español", model=str(model))
     typer.echo(f"loading {config.model} ...", err=True)
+    if config.instruction is not None:
+        typer.echo(f"instruction tab: {config.instruction.adapter or config.instruction.model}", err=True)
     serve(config, Path.cwd(), host=host, port=port)
 
 
@@ -72,8 +91,11 @@ def space(
         bool, typer.Option(help="Copy the model into the Space (else it loads --model-repo).")
     ] = True,
     license: Annotated[str | None, typer.Option(help="Hub licence id (default: the corpus licence).")] = None,
+    instruction: InstructionTab = True,
+    max_new_tokens: MaxNewTokens = None,
 ) -> None:
-    """Build the Space folder: README (Spaces YAML), app.py, requirements.txt, demo.json, ner_demo/, model/.
+    """Build the Space folder: README (Spaces YAML), app.py, requirements.txt, demo.json, ner_demo/, model/
+    (and instruction/ with the instruction tab when the run has models/instruction/).
 
     It runs on its own: cd RUN/space && python app.py.
 
@@ -89,6 +111,8 @@ def space(
         dataset_repo=dataset_repo,
         copy_model=copy_model,
         license=license,
+        instruction=instruction,
+        max_new_tokens=max_new_tokens,
     )
     typer.echo(f"Space written to {path} (try it: cd {path} && python app.py)")
 

@@ -2,6 +2,7 @@
 
     config = DemoConfig.load(Path("demo.json"))     # in the Space
     config.model_source(Path("."))                  # "./model" when copied into the Space, else the hub id
+    config.instruction                              # the instruction tab's model, or None (no tab)
 
 Standard library only: this module is copied into the Space as `ner_demo/config.py`.
 """
@@ -15,6 +16,9 @@ from typing import Any
 
 #: longer inputs are refused with a message in the UI (~5,000 tokens: about 10 windows of a 512-token model)
 MAX_CHARS = 20_000
+#: the instruction tab: longest instruction + text (a prompt of ~1,000 tokens) and longest answer
+INSTRUCTION_MAX_CHARS = 4_000
+MAX_NEW_TOKENS = 128
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,35 @@ class Facts:
 
 
 @dataclass(frozen=True)
+class InstructionConfig:
+    """The instruction tab: a causal LM (merged weights, or base model + LoRA adapter) and its examples."""
+
+    model: str  # the merged model, else the base model: a folder (relative to demo.json) or a hub id
+    adapter: str | None = None  # the LoRA adapter's folder (it holds the tokenizer too); None when merged
+    base_model: str | None = None  # what the training asked for (training.json), for the description
+    max_new_tokens: int = MAX_NEW_TOKENS
+    max_chars: int = INSTRUCTION_MAX_CHARS
+    examples: list[list[str]] = field(default_factory=list)  # [instruction, input, task, expected output]
+    labels: list[str] = field(default_factory=list)  # entity labels of the extraction answers
+    description: str = ""
+    facts: Facts = field(default_factory=Facts)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InstructionConfig:
+        return cls(**{**data, "facts": Facts(**data.get("facts", {}))})
+
+    def sources(self, base: Path) -> tuple[str, str | None]:
+        """(model, adapter) to load: folders relative to `base` when they exist, else hub ids."""
+        adapter = _local(self.adapter, base) if self.adapter else None
+        return _local(self.model, base), adapter
+
+
+def _local(name: str, base: Path) -> str:
+    local = Path(name) if Path(name).is_absolute() else base / name
+    return str(local) if local.is_dir() else name
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     title: str
     model: str  # a folder (relative to demo.json when it is in the Space) or a hub model id
@@ -43,13 +76,21 @@ class DemoConfig:
     facts: Facts = field(default_factory=Facts)
     max_chars: int = MAX_CHARS
     concurrency: int = 1  # predictions run at once; the queue holds the others
+    instruction: InstructionConfig | None = None  # the second tab, when the run has models/instruction
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DemoConfig:
-        return cls(**{**data, "facts": Facts(**data.get("facts", {}))})
+        instruction = data.get("instruction")
+        return cls(
+            **{
+                **data,
+                "facts": Facts(**data.get("facts", {})),
+                "instruction": InstructionConfig.from_dict(instruction) if instruction else None,
+            }
+        )
 
     @classmethod
     def load(cls, path: Path) -> DemoConfig:

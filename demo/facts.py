@@ -7,6 +7,11 @@ Facts: test scores from `models/ner/metrics.json` (`Metrics`), emissions in gram
 CO2eq, `energy_consumed` kWh), training time from `training.json` when present. Examples: the texts of
 the first test documents of `dataset/bigbio_kb` (passages), else rebuilt from `dataset/tokens`
 (tokens put back at their `token_offsets`).
+
+The instruction tab (`instruction_config`), when the run has `models/instruction/`: its `merged/` weights
+when present, else the model `training.json` says was tuned (`model_used`) with the LoRA adapter; the
+extraction scores of its `metrics.json`; examples from `dataset/instruction`'s test split, one per
+template first.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 from annotate.runfolder import Metrics, RunFolder, RunFolderError, RunInfo, TrainingInfo
-from demo.config import MAX_CHARS, DemoConfig, Facts
+from demo.config import INSTRUCTION_MAX_CHARS, MAX_CHARS, MAX_NEW_TOKENS, DemoConfig, Facts, InstructionConfig
 
 EXAMPLES = 5
+INSTRUCTION_EXAMPLES = 6
 
 
 def read_emissions(path: Path) -> tuple[float | None, float | None]:
@@ -105,6 +112,108 @@ def model_labels(folder: Path) -> list[str]:
     return sorted({tag[2:] for tag in tags if tag[:2] in {"B-", "I-"}})
 
 
+def has_instruction_model(run: RunFolder) -> bool:
+    folder = run.model("instruction")
+    return (folder / "adapter_config.json").exists() or (folder / "merged" / "config.json").exists()
+
+
+def training_json(folder: Path) -> dict[str, Any]:
+    """training.json as written (any fields), {} when it is missing."""
+    path = folder / "training.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def is_hub_id(name: str | None) -> bool:
+    """ "org/model" or "model", not a path on this machine."""
+    return bool(name) and not Path(str(name)).is_absolute() and not Path(str(name)).exists()
+
+
+def instruction_sources(run: RunFolder) -> tuple[str, str | None]:
+    """(model, adapter) of the run's instruction model: (merged/, None) when the weights were merged, else
+    (the model that was tuned, the adapter folder)."""
+    folder = run.require(run.model("instruction"))
+    if (folder / "merged" / "config.json").exists():
+        return str((folder / "merged").resolve()), None
+    adapter = run.require(folder / "adapter_config.json")
+    base = training_json(folder).get("model_used") or json.loads(adapter.read_text(encoding="utf-8")).get(
+        "base_model_name_or_path"
+    )
+    if not base:
+        raise RunFolderError(f"{folder / 'training.json'} does not say which model the adapter was tuned on")
+    return str(base), str(folder.resolve())
+
+
+def instruction_examples(
+    run: RunFolder, count: int = INSTRUCTION_EXAMPLES, max_chars: int = INSTRUCTION_MAX_CHARS
+) -> list[list[str]]:
+    """[instruction, input, task, output] of test samples that fit: one per template first, extractions
+    with entities before the others."""
+    path = run.dataset_view("instruction")
+    if not path.exists():
+        return []
+    rows = [
+        r
+        for r in _test_split(path)
+        if r["instruction"].strip() and len(r["instruction"] + r["input"]) <= max_chars
+    ]
+    rows.sort(
+        key=lambda r: (r["task"] not in ("extraccion", "extraccion_etiqueta"), r["output"] == "ninguna")
+    )
+    first: dict[str, dict] = {}
+    for row in rows:
+        first.setdefault(row["template_id"], row)
+    chosen = [*first.values(), *(r for r in rows if r not in first.values())][:count]
+    return [[r["instruction"], r["input"], r["task"], r["output"]] for r in chosen]
+
+
+def describe_instruction(training: dict[str, Any], samples: int | None) -> str:
+    """One paragraph from training.json; a warning when the model is the offline stand-in."""
+    asked, used = training.get("base_model"), training.get("model_used")
+    tuned = f" en {samples:,} instrucciones".replace(",", ".") if samples else ""
+    text = (
+        f"Un modelo de lenguaje{f' ({asked})' if asked and not training.get('fallback') else ''} ajustado "
+        f"con LoRA{tuned} responde a una instrucción sobre un texto. Si la respuesta es una extracción "
+        "(«ETIQUETA: texto» por línea), sus entidades se resaltan en el texto. Respuesta automática: "
+        "revísala siempre."
+    )
+    if training.get("fallback"):
+        text += (
+            f"\n\n⚠️ **Modelo de prueba:** {asked} no estaba disponible al entrenar y se usó un modelo "
+            f"diminuto de reserva ({Path(str(used)).name}); sus respuestas no significan nada."
+        )
+    return text
+
+
+def instruction_config(
+    run: RunFolder,
+    model: str | None = None,
+    adapter: str | None = None,
+    max_new_tokens: int | None = None,
+) -> InstructionConfig:
+    """The instruction tab's config; `model`/`adapter` default to `instruction_sources(run)`."""
+    folder = run.require(run.model("instruction"))
+    if model is None:
+        model, adapter = instruction_sources(run)
+    training = training_json(folder)
+    facts = load_facts(run, "instruction") if (folder / "metrics.json").exists() else Facts()
+    labels = sorted(facts.per_label_f1)
+    if not labels and run.run_json.exists():
+        labels = sorted(run.read_json(run.run_json, RunInfo).labels or [])
+    used = training.get("model_used")
+    return InstructionConfig(
+        model=model,
+        adapter=adapter,
+        base_model=used if is_hub_id(used) else None,
+        max_new_tokens=max_new_tokens
+        or training.get("hyperparameters", {}).get("max_new_tokens")
+        or MAX_NEW_TOKENS,
+        examples=instruction_examples(run),
+        labels=labels,
+        description=describe_instruction(training, training.get("train_samples")),
+        facts=facts,
+    )
+
+
 def demo_config(
     run: RunFolder,
     model: str = "model",
@@ -112,10 +221,14 @@ def demo_config(
     dataset_repo: str | None = None,
     title: str | None = None,
     task: str = "ner",
+    instruction: bool = True,
+    max_new_tokens: int | None = None,
 ) -> DemoConfig:
-    """The demo's config for `run`; `model` is what the app loads (a folder or a hub id)."""
+    """The demo's config for `run`; `model` is what the app loads (a folder or a hub id). With `instruction`
+    and a `models/instruction/` in the run, the instruction tab too (the run's folders, absolute)."""
     folder = run.require(run.model(task))
     run.require(folder / "config.json")
+    with_instruction = instruction and has_instruction_model(run)
     return DemoConfig(
         title=title or f"Entidades biomédicas en español · {run.path.resolve().name}",
         model=model,
@@ -124,4 +237,5 @@ def demo_config(
         description=describe(run, model_labels(folder)),
         examples=example_texts(run),
         facts=load_facts(run, task),
+        instruction=instruction_config(run, max_new_tokens=max_new_tokens) if with_instruction else None,
     )

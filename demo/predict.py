@@ -14,6 +14,7 @@ Standard library + transformers/torch only (and `.config`): copied into the Spac
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,8 +82,9 @@ def group_entities(text: str, words: list[Word]) -> list[Entity]:
     return entities
 
 
-def highlight(text: str, entities: list[Entity]) -> list[tuple[str, str | None]]:
-    """The whole text as (piece, label or None) pairs, for gradio's HighlightedText."""
+def highlight(text: str, entities: Sequence[Entity] | Sequence[Any]) -> list[tuple[str, str | None]]:
+    """The whole text as (piece, label or None) pairs, for gradio's HighlightedText (entities: anything
+    with `label`, `start`, `end`, such as the instruction tab's located mentions)."""
     pieces: list[tuple[str, str | None]] = []
     position = 0
     for entity in sorted(entities, key=lambda e: e.start):

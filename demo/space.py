@@ -4,13 +4,21 @@
     build_space(run, model_repo="org/demo-ner", dataset_repo="org/demo", copy_model=False)  # Hub model
 
 The folder runs on its own (`pip install -r requirements.txt && python app.py`): `app.py`, `ner_demo/`
-(copies of demo/app.py, predict.py, config.py, which import only gradio/transformers/torch), `demo.json`,
-`requirements.txt` and the README's `sdk_version` from the workspace's pins, never typed twice.
+(copies of demo/app.py, predict.py, config.py, instruct.py, which import only gradio/transformers/torch
+and peft, and `instruct_shared.py` written by `shared_source`), `demo.json`, `requirements.txt` and the
+README's `sdk_version` from the workspace's pins, never typed twice.
 Written aside and renamed into place (`RunFolder.atomic_dir`).
+
+With a `models/instruction/` in the run (and `instruction=True`), the instruction tab's model goes into
+`instruction/`: the merged weights when the notebook wrote them; else the LoRA adapter and tokenizer, with
+the tuned model in `instruction-base/` when it is a local folder (else it loads from the Hub), and peft
+pinned in requirements.txt. The README's `models:` lists the NER model's repo and the tuned model's hub id.
 """
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import importlib.metadata
 import re
 import shutil
@@ -18,16 +26,27 @@ import sys
 from pathlib import Path
 
 from annotate.runfolder import RunFolder, RunInfo
-from demo.config import DemoConfig
+from demo.config import DemoConfig, InstructionConfig
 from demo.errors import SpaceError
 from demo.facts import demo_config
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "spaces"
 REQUIREMENTS = ROOT / "requirements.txt"
-APP_MODULES = ("app.py", "predict.py", "config.py")
+APP_MODULES = ("app.py", "predict.py", "config.py", "instruct.py")
+SHARED_MODULE = "instruct_shared.py"  # written by `shared_source`, not copied
 PINNED = ("gradio", "torch", "transformers", "tokenizers")
-NOT_MODEL_FILES = {"metrics.json", "training.json", "emissions.csv", "test_predictions.jsonl"}
+ADAPTER_PINNED = ("peft",)
+NOT_MODEL_FILES = {
+    "metrics.json",
+    "training.json",
+    "emissions.csv",
+    "test_predictions.jsonl",
+    "test_generations.jsonl",
+    "training_args.bin",
+    "README.md",
+}
+INSTRUCTION_DIR, INSTRUCTION_BASE_DIR = "instruction", "instruction-base"
 EMOJI, COLOR_FROM, COLOR_TO = "💊", "blue", "green"
 TAGS = ["ner", "token-classification", "biomedical", "spanish", "somosnlp"]
 SHORT_DESCRIPTION = "Entidades biomédicas en textos clínicos en español"
@@ -66,6 +85,55 @@ def render(template: Path, **values: object) -> str:
     return jinja2.Template(template.read_text(encoding="utf-8"), keep_trailing_newline=True).render(**values)
 
 
+def shared_source(root: Path = ROOT) -> str:
+    """`ner_demo/instruct_shared.py` for the Space: the top-level definitions `demo.instruct_shared.SOURCES`
+    names, copied verbatim from their modules (with those modules' standard-library imports), so that the
+    Space prompts and parses exactly as the notebook and the remix do without importing them."""
+    from demo.instruct_shared import REPLACED, SOURCES
+
+    imports: list[str] = []
+    bodies: list[str] = []
+    for relative, names in SOURCES.items():
+        source = (root / relative).read_text(encoding="utf-8")
+        lines = source.splitlines(keepends=True)
+        found: dict[str, ast.stmt] = {}
+        for node in ast.parse(source).body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+                top = (module or "").split(".")[0]
+                if getattr(node, "level", 0) == 0 and top in sys.stdlib_module_names and top != "__future__":
+                    statement = "".join(lines[node.lineno - 1 : node.end_lineno])
+                    imports += [] if statement in imports else [statement]
+            for name in _defined(node):
+                found[name] = node
+        if missing := [n for n in names if n not in found]:
+            raise SpaceError(
+                f"{relative} no longer defines {', '.join(missing)}: "
+                "update SOURCES in demo/instruct_shared.py"
+            )
+        for node in sorted({id(found[n]): found[n] for n in names}.values(), key=lambda n: n.lineno):
+            start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            bodies.append(f"# from {relative}\n" + "".join(lines[start - 1 : node.end_lineno]))
+    header = (
+        '"""Written by `python -m demo space` from the workspace\'s ' + ", ".join(SOURCES) + " (see "
+        'demo/instruct_shared.py): edit those, not this copy."""\n\nfrom __future__ import annotations\n\n'
+    )
+    return header + "".join(imports) + "\n\n" + "\n\n".join([*REPLACED.values(), *bodies])
+
+
+def _defined(node: ast.stmt) -> list[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return [t.id for t in targets if isinstance(t, ast.Name)]
+
+
+def space_models(config: DemoConfig) -> list[str] | None:
+    """The README's `models:`: the NER model's repo and the instruction model's hub id, when known."""
+    names = [config.model_repo, config.instruction.base_model if config.instruction else None]
+    return [n for n in dict.fromkeys(names) if n] or None
+
+
 def space_readme(config: DemoConfig, license: str, space_id: str | None, versions: dict[str, str]) -> str:
     from huggingface_hub import SpaceCard, SpaceCardData
 
@@ -78,7 +146,7 @@ def space_readme(config: DemoConfig, license: str, space_id: str | None, version
         python_version=python_version(),
         app_file="app.py",
         license=license,
-        models=[config.model_repo] if config.model_repo else None,
+        models=space_models(config),
         datasets=[config.dataset_repo] if config.dataset_repo else None,
         tags=TAGS,
         emoji=EMOJI,
@@ -92,6 +160,7 @@ def space_readme(config: DemoConfig, license: str, space_id: str | None, version
         template_path=str(TEMPLATES / "gradio" / "README.md.j2"),
         config=config,
         facts_table=facts_markdown(config.facts),
+        instruction_facts=facts_markdown(config.instruction.facts) if config.instruction else "",
         space_id=space_id or "http://127.0.0.1:7860",
         pins=versions,
         python_version=python_version(),
@@ -107,13 +176,31 @@ def copy_model(source: Path, target: Path) -> None:
             shutil.copy2(path, target / path.name)
 
 
+def copy_instruction_model(config: InstructionConfig, folder: Path) -> InstructionConfig:
+    """The instruction model into the Space (see the module's docstring); the config naming the copies."""
+    model, adapter = Path(config.model), Path(config.adapter) if config.adapter else None
+    if adapter is None:
+        copy_model(model, folder / INSTRUCTION_DIR)
+        return dataclasses.replace(config, model=INSTRUCTION_DIR)
+    copy_model(adapter, folder / INSTRUCTION_DIR)
+    base = config.model
+    if model.is_dir():
+        copy_model(model, folder / INSTRUCTION_BASE_DIR)
+        base = INSTRUCTION_BASE_DIR
+    return dataclasses.replace(config, model=base, adapter=INSTRUCTION_DIR)
+
+
 def write_space(folder: Path, run: RunFolder, config: DemoConfig, license: str, space_id: str | None) -> None:
-    versions = pins()
+    if config.instruction is not None:
+        config = dataclasses.replace(config, instruction=copy_instruction_model(config.instruction, folder))
+    adapter = config.instruction is not None and config.instruction.adapter is not None
+    versions = pins(PINNED + ADAPTER_PINNED if adapter else PINNED)
     package = folder / "ner_demo"
     package.mkdir()
     (package / "__init__.py").write_text(PACKAGE_INIT, encoding="utf-8")
     for name in APP_MODULES:
         shutil.copy2(Path(__file__).with_name(name), package / name)
+    (package / SHARED_MODULE).write_text(shared_source(), encoding="utf-8")
     shutil.copy2(TEMPLATES / "gradio" / "app.py", folder / "app.py")
     source = f"pinned in the workspace's {REQUIREMENTS.name}" if REQUIREMENTS.exists() else "installed"
     requirements = render(TEMPLATES / "gradio" / "requirements.txt.j2", pins=versions, source=source)
@@ -133,12 +220,22 @@ def build_space(
     copy_model: bool = True,
     license: str | None = None,
     space_id: str | None = None,
+    instruction: bool = True,
+    max_new_tokens: int | None = None,
 ) -> Path:
-    """Write the Space folder (default `runs/NAME/space`) atomically and return its path."""
+    """Write the Space folder (default `runs/NAME/space`) atomically and return its path; with
+    `instruction` and a `models/instruction/` in the run, with the instruction tab and its model."""
     if not copy_model and not model_repo:
         raise SpaceError("a Space without a copy of the model must name the model's repo: pass --model-repo")
     model = "model" if copy_model else str(model_repo)
-    config = demo_config(run, model=model, model_repo=model_repo, dataset_repo=dataset_repo)
+    config = demo_config(
+        run,
+        model=model,
+        model_repo=model_repo,
+        dataset_repo=dataset_repo,
+        instruction=instruction,
+        max_new_tokens=max_new_tokens,
+    )
     target = out or run.space
     with run.atomic_dir(target) as tmp:
         write_space(tmp, run, config, license or run_license(run), space_id)

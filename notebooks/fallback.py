@@ -18,7 +18,7 @@ import importlib.util
 import json
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -129,18 +129,26 @@ def packaged_model() -> Path | None:
 
 def scratch_model(texts: Sequence[str], vocab_size: int = SCRATCH_VOCAB, seed: int = 42) -> Path:
     """A small random BERT + WordPiece vocabulary trained on `texts`, built once and cached."""
-    key = hashlib.sha256(json.dumps([SCRATCH_CONFIG, vocab_size, seed]).encode())
+    return cached_model("scratch-bert", [SCRATCH_CONFIG, vocab_size, seed], texts, build_scratch_model)
+
+
+def cached_model(
+    kind: str, settings: list, texts: Sequence[str], build: Callable[[Sequence[str], Path, int, int], None]
+) -> Path:
+    """The folder of a model built by `build(texts, folder, vocab_size, seed)` (settings = [config,
+    vocab_size, seed]), cached under a key of the settings and the texts; built once, atomically."""
+    key = hashlib.sha256(json.dumps(settings).encode())
     for text in texts:
         key.update(text.encode())
-    folder = cache_root() / "fallback" / f"scratch-bert-{key.hexdigest()[:12]}"
+    folder = cache_root() / "fallback" / f"{kind}-{key.hexdigest()[:12]}"
     if (folder / "config.json").exists():
         return folder
     if not texts:
         raise ModelUnavailableError(
-            "the scratch fallback needs the train split's texts to build its vocabulary"
+            f"the {kind} fallback needs the train split's texts to build its vocabulary"
         )
     tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
-    build_scratch_model(texts, tmp, vocab_size, seed)
+    build(texts, tmp, settings[1], settings[2])
     tmp.rename(folder)
     return folder
 

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from annotate.runfolder import MADE_BY, RunFolder, RunFolderError
-from notebooks.errors import NotebookInputError
+from annotate.runfolder import RunFolder
+from notebooks.run_inputs import load_view, malformed
 
 IGNORE = -100
 COLUMNS = ("instruction", "input", "output", "task", "template_id")
@@ -31,31 +31,20 @@ MIN_ANSWER_TOKENS = 4
 
 def load_instructions(run: RunFolder) -> Any:
     """The `instruction` view: train and test (validation optional), or a one-line error."""
-    from datasets import DatasetDict, load_from_disk
+    from datasets import DatasetDict
 
-    path = run.dataset_view("instruction")
-    try:
-        run.require(path)
-    except RunFolderError as exc:
-        raise NotebookInputError(str(exc)) from None
-    try:
-        data = load_from_disk(str(path))
-    except Exception as exc:  # noqa: BLE001 - datasets raises several kinds for a broken folder
-        raise _malformed(run, f"cannot be read as a saved DatasetDict ({type(exc).__name__})") from None
+    data = load_view(run, "instruction")
     if not isinstance(data, DatasetDict) or not {"train", "test"} <= set(data):
-        raise _malformed(run, f"needs the splits train and test (found {', '.join(data) or 'none'})")
+        raise malformed(
+            run, "instruction", f"needs the splits train and test (found {', '.join(data) or 'none'})"
+        )
     for split in data:
         lacking = [c for c in COLUMNS if c not in data[split].column_names]
         if lacking:
-            raise _malformed(run, f"split {split} has no column {', '.join(lacking)}")
+            raise malformed(run, "instruction", f"split {split} has no column {', '.join(lacking)}")
     if len(data["train"]) == 0 or len(data["test"]) == 0:
-        raise _malformed(run, "has an empty train or test split")
+        raise malformed(run, "instruction", "has an empty train or test split")
     return data
-
-
-def _malformed(run: RunFolder, problem: str) -> NotebookInputError:
-    maker = MADE_BY["dataset/instruction"].format(run=run.path)
-    return NotebookInputError(f"{run.dataset_view('instruction')} {problem}; re-run `{maker}`")
 
 
 def user_message(instruction: str, input: str) -> str:

@@ -12,15 +12,12 @@ texts and the config. The choice of model reuses `notebooks.fallback` (same reas
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from notebooks.errors import ModelUnavailableError
-from notebooks.fallback import ModelChoice, cache_root, unavailable
+from notebooks.fallback import ModelChoice, cached_model, unavailable
 
 TINY_CONFIG = {
     "hidden_size": 128,
@@ -58,18 +55,7 @@ def choose_causal_model(
 
 def tiny_causal_lm(texts: Sequence[str], vocab_size: int = TINY_VOCAB, seed: int = 42) -> Path:
     """A tiny random Llama + byte-level BPE tokenizer trained on `texts`, built once and cached."""
-    key = hashlib.sha256(json.dumps([TINY_CONFIG, vocab_size, seed]).encode())
-    for text in texts:
-        key.update(text.encode())
-    folder = cache_root() / "fallback" / f"tiny-causal-lm-{key.hexdigest()[:12]}"
-    if (folder / "config.json").exists():
-        return folder
-    if not texts:
-        raise ModelUnavailableError("the tiny fallback needs the train split's texts to build its vocabulary")
-    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
-    build_tiny_causal_lm(texts, tmp, vocab_size, seed)
-    tmp.rename(folder)
-    return folder
+    return cached_model("tiny-causal-lm", [TINY_CONFIG, vocab_size, seed], texts, build_tiny_causal_lm)
 
 
 def build_tiny_causal_lm(texts: Sequence[str], folder: Path, vocab_size: int, seed: int) -> None:

@@ -18,46 +18,55 @@ COLUMNS = ("id", "tokens", "ner_tags")
 
 def load_tokens(run: RunFolder) -> Any:
     """The `tokens` view as a DatasetDict, or a one-line error naming the file and the stage."""
+    dataset = load_view(run, "tokens")
+    check_tokens(run, dataset)
+    return dataset
+
+
+def load_view(run: RunFolder, view: str) -> Any:
+    """`dataset/<view>` as saved by `datasets`, or a one-line error naming the folder and the stage."""
     from datasets import load_from_disk
 
-    path = run.dataset_view("tokens")
+    path = run.dataset_view(view)
     try:
         run.require(path)
     except RunFolderError as exc:
         raise NotebookInputError(str(exc)) from None
     try:
-        dataset = load_from_disk(str(path))
+        return load_from_disk(str(path))
     except Exception as exc:  # noqa: BLE001 - datasets raises several kinds for a broken folder
-        raise _malformed(run, f"cannot be read as a saved DatasetDict ({_first_line(exc)})") from None
-    check_tokens(run, dataset)
-    return dataset
+        raise malformed(run, view, f"cannot be read as a saved DatasetDict ({_first_line(exc)})") from None
 
 
 def check_tokens(run: RunFolder, dataset: Any) -> None:
     from datasets import ClassLabel, DatasetDict
 
     if not isinstance(dataset, DatasetDict):
-        raise _malformed(run, "is a single Dataset, expected a DatasetDict with splits " + "/".join(SPLITS))
+        raise malformed(
+            run, "tokens", "is a single Dataset, expected a DatasetDict with splits " + "/".join(SPLITS)
+        )
     missing = [s for s in SPLITS if s not in dataset]
     if missing:
-        raise _malformed(run, f"has no split {', '.join(missing)} (found {', '.join(dataset) or 'none'})")
+        raise malformed(
+            run, "tokens", f"has no split {', '.join(missing)} (found {', '.join(dataset) or 'none'})"
+        )
     for split in SPLITS:
         lacking = [c for c in COLUMNS if c not in dataset[split].column_names]
         if lacking:
-            raise _malformed(run, f"split {split} has no column {', '.join(lacking)}")
+            raise malformed(run, "tokens", f"split {split} has no column {', '.join(lacking)}")
         feature = getattr(dataset[split].features["ner_tags"], "feature", None)
         if not isinstance(feature, ClassLabel):
-            raise _malformed(run, f"split {split}: ner_tags is not a sequence of ClassLabel")
+            raise malformed(run, "tokens", f"split {split}: ner_tags is not a sequence of ClassLabel")
         wrong = [n for n in feature.names if n != "O" and n[:2] not in ("B-", "I-")]
         if wrong:
-            raise _malformed(run, f"split {split}: tag names {wrong[:3]} are not IOB2 (O, B-X, I-X)")
+            raise malformed(run, "tokens", f"split {split}: tag names {wrong[:3]} are not IOB2 (O, B-X, I-X)")
     if len(dataset["train"]) == 0:
-        raise _malformed(run, "split train is empty")
+        raise malformed(run, "tokens", "split train is empty")
 
 
-def _malformed(run: RunFolder, problem: str) -> NotebookInputError:
-    maker = MADE_BY["dataset/tokens"].format(run=run.path)
-    return NotebookInputError(f"{run.dataset_view('tokens')} {problem}; re-run `{maker}`")
+def malformed(run: RunFolder, view: str, problem: str) -> NotebookInputError:
+    maker = MADE_BY[f"dataset/{view}"].format(run=run.path)
+    return NotebookInputError(f"{run.dataset_view(view)} {problem}; re-run `{maker}`")
 
 
 def _first_line(exc: BaseException) -> str:

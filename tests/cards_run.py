@@ -315,3 +315,109 @@ def copy_run(run: RunFolder, destination: Path) -> RunFolder:
 
     shutil.copytree(run.path, destination)
     return RunFolder(destination)
+
+
+# -- an instruction model (models/instruction/, as notebooks/finetune_instruct.ipynb writes it) -----------
+
+INSTRUCTION_BASE = "bigscience/bloom-560m"
+INSTRUCTION_EMISSIONS_KG = 0.00234567
+
+
+def planted_answers(rows: list[dict]) -> list[str]:
+    """The expected answers with three planted errors: the first extraction answer loses its last line, the
+    first yes/no mention answer is flipped, the first typing answer names another label."""
+    answers = [row["output"] for row in rows]
+    planted: set[str] = set()
+    for i, row in enumerate(rows):
+        task, gold = row["task"], row["output"]
+        if task in planted:
+            continue
+        if task == "extraccion" and "\n" in gold:
+            answers[i] = gold.rsplit("\n", 1)[0]
+        elif task == "mencion":
+            answers[i] = "no" if gold.strip() == "sí" else "sí"
+        elif task == "tipado":
+            answers[i] = "PROTEINA" if gold.strip() == "FARMACO" else "FARMACO"
+        else:
+            continue
+        planted.add(task)
+    return answers
+
+
+def write_instruction_model(
+    run: RunFolder, *, fallback: bool = False, merged: bool = False, log: list[dict] | None = None
+) -> Metrics:
+    """models/instruction/ from `dataset/instruction` (made by `annotate.remix` when absent): metrics.json
+    scored by `notebooks.instruct_metrics.score` on `planted_answers`, test_generations.jsonl, plots,
+    training.json (`TrainingInfo` as the notebook fills it), emissions.csv and adapter_config.json."""
+    from annotate.remix import remix
+    from cards.texts import load_view
+    from notebooks import instruct_plots
+    from notebooks.instruct_generate import write_predictions
+    from notebooks.instruct_metrics import score
+
+    if not run.dataset_view("instruction").exists():
+        remix(run)
+    data = load_view(run, "instruction")
+    test = data["test"]
+    answers = planted_answers(list(test))
+    folder = run.model("instruction")
+    folder.mkdir(parents=True, exist_ok=True)
+    metrics = score(test["task"], test["template_id"], test["output"], answers, model="models/instruction")
+    write_json(folder / "metrics.json", metrics)
+    write_predictions(folder / "test_generations.jsonl", test, list(range(len(test))), answers)
+    history = log or [{"step": 1, "loss": 3.2}, {"step": 2, "loss": 2.1}, {"step": 2, "eval_loss": 2.4}]
+    instruct_plots.learning_curve(history, folder / "plots" / "learning_curve.png")
+    instruct_plots.scores_per_task(metrics, folder / "plots" / "scores_per_task.png")
+    used = "/root/.cache/somosnlp/fallback/tiny-causal-lm-0123456789ab" if fallback else INSTRUCTION_BASE
+    write_json(
+        folder / "adapter_config.json",
+        {"base_model_name_or_path": used, "peft_type": "LORA", "r": 16, "lora_alpha": 32},
+    )
+    write_text(folder / "adapter_model.safetensors", "")  # the cards never read the weights
+    if merged:
+        write_json(folder / "merged" / "config.json", {"model_type": "bloom"})
+    write_json(
+        folder / "training.json",
+        TrainingInfo(
+            task="instruction",
+            base_model=INSTRUCTION_BASE,
+            model_used=used,
+            fallback=fallback,
+            fallback_reason="the Hub is not reachable (offline)" if fallback else None,
+            fallback_kind="tiny-causal-lm" if fallback else None,
+            hyperparameters={
+                "method": "LoRA",
+                "lora_r": 16,
+                "lora_alpha": 32,
+                "lora_dropout": 0.05,
+                "lora_target_modules": ["query_key_value"],
+                "trainable_parameters": 786432,
+                "epochs": 2,
+                "learning_rate": 0.0002,
+                "batch_size": 8,
+                "max_length": 512,
+                "seed": 42,
+                "max_steps": -1,
+                "prompt_format": "plain prompt",
+                "prompt_masking": True,
+                "generation": "greedy",
+                "max_new_tokens": 72,
+                "merge_weights": merged,
+            },
+            hardware={"device": "cpu", "cpu_count": 8},
+            libraries={"transformers": "5.23.0", "torch": "2.13.0", "peft": "0.18.0"},
+            wall_time_s=421.7,
+            dataset_fingerprint="7c1e5b2a90",
+            train_samples=len(data["train"]),
+            train_dropped=0,
+            steps=22,
+            validation_loss=2.4,
+            started_at="2025-03-13T09:00:00+00:00",
+            finished_at="2025-03-13T09:07:02+00:00",
+            country_iso_code="ESP",
+            carbon={"emissions_kg": INSTRUCTION_EMISSIONS_KG, "energy_kwh": ENERGY_KWH},
+        ),
+    )
+    write_emissions(folder / "emissions.csv", INSTRUCTION_EMISSIONS_KG)
+    return metrics

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+from notebook_run import execute_notebook
 from test_remix import make_run
 
 from annotate.remix import remix
 from annotate.runfolder import Metrics, RunFolder, TrainingInfo
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "finetune_instruct.ipynb"
 QUICK = {
     "allow_offline_fallback": True,
     "max_steps": 4,
@@ -32,19 +32,7 @@ pytestmark = pytest.mark.slow
 
 
 def execute(run_dir: Path, **parameters) -> Path:
-    import papermill
-
-    output = run_dir / "notebooks" / "finetune_instruct.ipynb"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(output),
-        parameters={"run_dir": str(run_dir), **parameters},
-        cwd=str(ROOT),
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    return output
+    return execute_notebook("finetune_instruct.ipynb", run_dir, **parameters)
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from notebook_run import execute_notebook
 
 from annotate.runfolder import Metrics, RunFolder, TrainingInfo
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "finetune_ner.ipynb"
 PHARMACONER = ROOT.parent / "shared" / "data" / "pharmaconer"
 QUICK = {
     "allow_offline_fallback": True,
@@ -30,19 +30,7 @@ pytestmark = pytest.mark.slow
 
 
 def execute(run_dir: Path, **parameters) -> Path:
-    import papermill
-
-    output = run_dir / "notebooks" / "finetune_ner.ipynb"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(output),
-        parameters={"run_dir": str(run_dir), **parameters},
-        cwd=str(ROOT),
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    return output
+    return execute_notebook("finetune_ner.ipynb", run_dir, **parameters)
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,13 @@ LAYOUT = [
     "models/ner/training.json",
     "models/ner/emissions.csv",
     "models/ner/test_predictions.jsonl",
+    "dataset/instruction/dataset_dict.json",
+    "models/instruction/adapter_config.json",
+    "models/instruction/adapter_model.safetensors",
+    "models/instruction/metrics.json",
+    "models/instruction/training.json",
+    "models/instruction/emissions.csv",
+    "models/instruction/test_generations.jsonl",
     "privacy.json",
     "bias.json",
     "cards/dataset/README.md",
@@ -66,7 +73,8 @@ def journey(tmp_path_factory) -> Path:
     (base / "quickstart.log").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     print(f"quickstart: {time.monotonic() - started:.0f} s; {result.stdout.splitlines()[-1]}")
-    assert "Stage times:" in result.stdout and "NER test F1" in result.stdout
+    for line in ("Stage times:", "NER test F1", "LLM (LoRA) test F1"):
+        assert line in result.stdout
     return run
 
 

@@ -212,7 +212,8 @@ def test_classification_samples_from_the_labels_view(tmp_path: Path) -> None:
         ("plantillas:\n  - {id: a, tarea: tipado, instruccion: '¿Es {etiqueta}?'}\n", "uses {etiqueta}"),
         ("plantillas:\n  - {id: a, tarea: resumen, instruccion: x}\n", "template 'a' field tarea"),
         (
-            "plantillas:\n  - {id: a, tarea: mencion, instruccion: x}\n  - {id: a, tarea: mencion, instruccion: y}\n",
+            "plantillas:\n  - {id: a, tarea: mencion, instruccion: x}\n"
+            "  - {id: a, tarea: mencion, instruccion: y}\n",
             "used twice",
         ),
         ("plantillas: [\n", ":2: not valid UTF-8 YAML"),

@@ -87,7 +87,7 @@ def client(argilla_server):
 
 @pytest.fixture(scope="module")
 def round_trip(argilla_server, client):
-    """A workspace, an annotator, and a dataset using every kind of setting, with suggestions and responses."""
+    """A workspace, an annotator, and a dataset with every kind of setting, suggestions and responses."""
     import argilla as rg
 
     suffix = argilla_server.database

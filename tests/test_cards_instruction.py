@@ -1,0 +1,206 @@
+"""The card of an instruction model (`models/instruction/`, LoRA adapters): Hub metadata read back by
+huggingface_hub, model-index equal to metrics.json, co2 equal to emissions.csv, the fallback said loudly,
+and `cards check` passing on the card and naming the file a number was changed against."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from cards_run import INSTRUCTION_BASE, build_run, copy_run, write_instruction_model
+from typer.testing import CliRunner
+
+from annotate.runfolder import Metrics, RunFolder
+from cards.build import BuildResult, build_cards
+from cards.check import check_card
+from cards.check_numbers import Known, known_from_run
+from cards.cli import app
+from cards.model_card import instruction_results
+
+CARD = "model-instruction/README.md"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunFolder, Metrics, BuildResult]:
+    run = build_run(tmp_path_factory.mktemp("cards-instruction") / "demo")
+    metrics = write_instruction_model(run)
+    return run, metrics, build_cards(run.path)
+
+
+@pytest.fixture(scope="module")
+def run(built) -> RunFolder:
+    return built[0]
+
+
+@pytest.fixture(scope="module")
+def metrics(built) -> Metrics:
+    return built[1]
+
+
+@pytest.fixture(scope="module")
+def fallback(run: RunFolder, tmp_path_factory: pytest.TempPathFactory) -> tuple[RunFolder, BuildResult]:
+    copy = copy_run(run, tmp_path_factory.mktemp("cards-fallback") / "demo")
+    write_instruction_model(copy, fallback=True, merged=True)
+    return copy, build_cards(copy.path)
+
+
+@pytest.fixture(scope="module")
+def known(run: RunFolder) -> Known:
+    return known_from_run(run.path)
+
+
+def card_data(path: Path):
+    from huggingface_hub import ModelCard
+
+    return ModelCard.load(path).data
+
+
+def test_the_card_is_written_in_english_with_the_run_plots(run: RunFolder, built) -> None:
+    folder = run.cards / "model-instruction"
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "learning_curve.png", "scores_per_task.png"]
+    assert folder / "README.md" in built[2].cards
+    assert built[2].warnings == []
+    assert "](../model-instruction/README.md)" in (run.cards / "dataset" / "README_ES.md").read_text()
+
+
+def test_the_metadata_is_what_the_hub_reads(run: RunFolder) -> None:
+    data = card_data(run.cards / CARD)
+    assert data.license == "cc-by-4.0"
+    assert data.language == ["es"]
+    assert data.base_model == INSTRUCTION_BASE
+    assert data.datasets == [run.path.name]
+    assert data.pipeline_tag == "text-generation"
+    assert data.library_name == "peft"
+    assert {"peft", "lora"} <= set(data.tags)
+    assert data.model_name == f"{run.path.name}-instruction"
+
+
+def expected_value(metrics: Metrics, metric: str, config: str | None) -> float:
+    scores = metrics.per_task[config] if config else metrics.test
+    return getattr(scores.overall, metric) if metric in ("precision", "recall", "f1") else scores.extra[metric]
+
+
+def test_the_model_index_is_metrics_json(run: RunFolder, metrics: Metrics) -> None:
+    results = card_data(run.cards / CARD).eval_results
+    found = {(r.metric_type, r.metric_config): r.metric_value for r in results}
+    assert {r.dataset_split for r in results} == {"test"}
+    assert {config for _, config in found} == {None, *metrics.per_task}
+    assert found[("f1", None)] == round(metrics.test.overall.f1, 4)
+    assert found[("exact_match", None)] == round(metrics.test.extra["exact_match"], 4)
+    for (metric, config), value in found.items():
+        assert value == round(expected_value(metrics, metric, config), 4), (metric, config)
+    assert ("f1", "extraccion") in found and ("accuracy", "mencion") in found
+    assert ("f1", "mencion") not in found  # entity F1 only where it applies
+
+
+def test_co2_is_emissions_csv_in_grams(run: RunFolder) -> None:
+    with (run.model("instruction") / "emissions.csv").open(encoding="utf-8", newline="") as handle:
+        kg = float(next(csv.DictReader(handle))["emissions"])
+    co2 = card_data(run.cards / CARD).co2_eq_emissions
+    assert co2["emissions"] == pytest.approx(kg * 1000, rel=5e-4)
+    assert co2["source"] == "codecarbon" and co2["training_type"] == "fine-tuning"
+    assert f"{kg * 1000:.3g} g CO2eq" in (run.cards / CARD).read_text()
+
+
+def test_the_card_shows_the_training_data_lora_scores_and_loading(run: RunFolder, metrics: Metrics) -> None:
+    text = (run.cards / CARD).read_text()
+    assert "| task | templates | train | validation | test | all |" in text
+    assert "- **Adapters:** rank 16, alpha 32, dropout 0.05, on `query_key_value`" in text
+    for name, scores in metrics.per_task.items():
+        assert f"| `{name}` | {int(scores.extra['samples'])} | {scores.extra['exact_match']:.3f} |" in text
+    assert "PeftModel.from_pretrained(base, " in text
+    assert f'AutoModelForCausalLM.from_pretrained("{INSTRUCTION_BASE}")' in text
+    assert 'subfolder="merged"' not in text and "fallback" not in text.lower()
+    assert "## Environmental Impact" in text and "## Bias, Risks, and Limitations" in text
+
+
+def test_a_fallback_is_said_loudly_and_is_not_the_base_model(fallback) -> None:
+    run, result = fallback
+    text = (run.cards / CARD).read_text()
+    assert f"> **Warning: fallback model, not `{INSTRUCTION_BASE}`.**" in text
+    assert "- **Fallback base model.** Training asked for" in text
+    assert card_data(run.cards / CARD).base_model is None  # the adapter does not sit on the model asked for
+    assert [w for w in result.warnings if "model-instruction" in w and "base_model" in w]
+    assert 'from_pretrained("demo-instruction", subfolder="merged")' in text
+
+
+def test_cards_check_passes_on_the_run(run: RunFolder) -> None:
+    result = CliRunner().invoke(app, ["check", str(run.cards), "--run", str(run.path)])
+    assert result.exit_code == 0, result.output
+    assert f"{run.cards / CARD}: ok" in result.output
+
+
+def edit_line(text: str, starts: str, cell: int, value: str) -> str:
+    """`text` with cell `cell` of the table row starting with `starts` set to `value`."""
+    lines = text.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith(starts))
+    cells = lines[index].split("|")
+    cells[cell] = f" {value} "
+    lines[index] = "|".join(cells)
+    return "\n".join(lines) + "\n"
+
+
+def edit_yaml(text: str, name: str, value: str) -> str:
+    """`text` with the model-index metric named `name` given `value`."""
+    lines = text.splitlines()
+    index = lines.index(f"      name: {name}")
+    lines[index - 1] = f"      value: {value}"
+    return "\n".join(lines) + "\n"
+
+
+TAMPERED = [
+    (
+        lambda t: edit_line(t, "| `mencion/mencion-si-no` |", 4, "0.123"),
+        "rouge_l of mencion/mencion-si-no (test) is 0.123 here but 0.8 in models/instruction/metrics.json",
+    ),
+    (
+        lambda t: edit_line(t, "| test | ", 5, "0.512"),
+        "f1 of test overall is 0.512 here but 0.967742 in models/instruction/metrics.json",
+    ),
+    (
+        lambda t: edit_line(t, "| all | |", 3, "87"),
+        "train of samples of all is 87 here but 86 in dataset/instruction: write 86",
+    ),
+    (
+        lambda t: edit_yaml(t, "test exact_match (tipado)", "0.9"),
+        "model-index test exact_match (tipado) is 0.9 but models/instruction/metrics.json says 0.6667",
+    ),
+    (
+        lambda t: t.replace("  emissions: 2.346\n", "  emissions: 3.5\n"),
+        "co2_eq_emissions.emissions is 3.5 but emissions.csv says 2.34567 g",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), TAMPERED, ids=["task", "overall", "samples", "index", "co2"])
+def test_a_tampered_number_is_reported_with_its_file(
+    run: RunFolder, known: Known, tmp_path: Path, edit, message: str
+) -> None:
+    path = tmp_path / CARD
+    path.parent.mkdir(parents=True)
+    source = (run.cards / CARD).read_text()
+    path.write_text(edit(source), encoding="utf-8")
+    assert path.read_text() != source
+    gaps = [str(g) for g in check_card(path, known=known)]
+    assert any(message in g and g.startswith(str(path)) for g in gaps), gaps
+
+
+def test_the_cli_fails_on_a_tampered_card(run: RunFolder, tmp_path: Path) -> None:
+    path = tmp_path / CARD
+    path.parent.mkdir(parents=True)
+    path.write_text(edit_line((run.cards / CARD).read_text(), "| `tipado` |", 3, "0.999"))
+    result = CliRunner().invoke(app, ["check", str(path), "--run", str(run.path)])
+    assert result.exit_code == 1
+    assert "exact_match of tipado (test) is 0.999 here but 0.666667 in models/instruction/metrics.json" in (
+        result.output
+    )
+
+
+def test_a_test_split_without_extraction_is_scored_by_rouge_l() -> None:
+    from notebooks.instruct_metrics import SCHEME_ROUGE, score
+
+    metrics = score(["mencion", "mencion"], ["si-no", "si-no"], ["sí", "no"], ["sí", "sí"], model="m")
+    assert metrics.scheme == SCHEME_ROUGE
+    overall = {metric: value for _, metric, value, config in instruction_results(metrics) if config is None}
+    assert overall == {"accuracy": 0.5, "exact_match": 0.5, "rouge_l": 0.5}
