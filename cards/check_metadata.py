@@ -89,9 +89,16 @@ def _values(data: dict[str, Any], key: str) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
+FALLBACK_WARNING = "**Warning: fallback model"
+
+
 def _field_gaps(path: Path, page: Page, data: dict[str, Any], kind: str) -> list[Gap]:
     gaps = []
-    for key, hint in (MODEL_FIELDS if kind == "model" else DATASET_FIELDS).items():
+    fields = dict(MODEL_FIELDS if kind == "model" else DATASET_FIELDS)
+    if any(line.lstrip("> ").startswith(FALLBACK_WARNING) for line in page.lines):
+        # adapters tuned on the offline fallback (a local model): no Hub id is true, and the card says so
+        fields.pop("base_model", None)
+    for key, hint in fields.items():
         if not _values(data, key) or all(v in ("", None) for v in _values(data, key)):
             gaps.append(
                 Gap(

@@ -92,6 +92,10 @@ def describe_answer(answer: str, task: str, mentions: list[Mention] | None) -> s
         return "El modelo no ha generado ninguna respuesta."
     if mentions is not None:
         if not mentions:
+            try:
+                parse_entities(answer, strict=True)
+            except AnswerFormatError:
+                return "Extracción: ninguna línea de la respuesta se lee como «ETIQUETA: texto»."
             return "Extracción: ninguna entidad."
         missing = sum(m.start is None for m in mentions)
         noun = "entidad" if len(mentions) == 1 else "entidades"

@@ -15,7 +15,16 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from annotate.runfolder import CorpusInfo, Metrics, RunFolder, RunInfo, Scores, SplitMetrics, write_json
+from annotate.runfolder import (
+    CorpusInfo,
+    Metrics,
+    RunFolder,
+    RunInfo,
+    Scores,
+    SplitMetrics,
+    TrainingInfo,
+    write_json,
+)
 from demo.errors import DemoError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "annotate" / "sample" / "brat"
@@ -202,4 +211,114 @@ def cached_tiny_run(path: Path) -> RunFolder:
     run = RunFolder(path)
     if not (run.model("ner") / "metrics.json").exists():
         build_tiny_run(path, overwrite=True)
+    return run
+
+
+#: the one question the tiny instruction model knows by heart (`add_tiny_instruction_model`)
+TINY_INSTRUCTION = (
+    "Extraiga todas las entidades del texto de estos tipos: FARMACO, PROTEINA. Escriba una por línea con "
+    "el formato «ETIQUETA: texto»."
+)
+TINY_INPUT = "Se pauta metformina y se pide insulina; la metformina se mantiene."
+TINY_ANSWER = "FARMACO: metformina\nPROTEINA: insulina\nFARMACO: metformina"
+TINY_HUB_BASE = "somosnlp/tiny-instruct-base"  # what training.json says was asked for
+
+
+def add_tiny_instruction_model(
+    run: RunFolder, merged: bool = False, steps: int = 120, seed: int = 0, base: Path | None = None
+) -> RunFolder:
+    """`models/instruction/` and `dataset/instruction/` in `run`, in the notebook's shapes, in seconds.
+
+    A 1-layer Llama with a byte-level BPE vocabulary, trained until it answers TINY_INSTRUCTION about
+    TINY_INPUT with TINY_ANSWER (greedy), then wrapped in a fresh LoRA adapter (an identity: same answers).
+    The adapter and tokenizer go to models/instruction/, the base model to `base` (default
+    RUN/tiny-instruct-base, named as `model_used` in training.json); with `merged`, merged/ too."""
+    import datasets
+    import torch
+    from peft import LoraConfig, TaskType, get_peft_model
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from notebooks.instruct_data import encode
+    from notebooks.instruct_model import byte_level_tokenizer
+
+    datasets.disable_progress_bars()
+    samples = [
+        {"instruction": TINY_INSTRUCTION, "input": TINY_INPUT, "output": TINY_ANSWER, "task": "extraccion"},
+        {
+            "instruction": "¿Aparece en el texto alguna mención de tipo PROTEINA? Responda «sí» o «no».",
+            "input": "Se pide insulina.",
+            "output": "sí",
+            "task": "mencion",
+        },
+    ]
+    rows = [{**s, "template_id": f"{s['task']}-tiny", "id": f"tiny-{i}"} for i, s in enumerate(samples)]
+    split = datasets.Dataset.from_list(rows)
+    datasets.DatasetDict({"train": split, "validation": split, "test": split}).save_to_disk(
+        str(run.dataset_view("instruction"))
+    )
+    tokenizer = byte_level_tokenizer([s[k] for s in samples for k in ("instruction", "input", "output")], 400)
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    model = LlamaForCausalLM(config)
+    example = encode(tokenizer, TINY_INSTRUCTION, TINY_INPUT, TINY_ANSWER, max_length=512)
+    assert example is not None
+    batch = {k: torch.tensor([example[k]]) for k in ("input_ids", "labels")}
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(steps):
+        model(**batch).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.eval()
+    base = base or run.path / "tiny-instruct-base"
+    model.save_pretrained(str(base))
+    tokenizer.save_pretrained(str(base))
+    lora = LoraConfig(task_type=TaskType.CAUSAL_LM, r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"])
+    adapter = get_peft_model(model, lora)
+    training = TrainingInfo(
+        task="instruction",
+        base_model=TINY_HUB_BASE,
+        model_used=str(base.resolve()),
+        hyperparameters={"method": "LoRA", "lora_r": 2, "max_new_tokens": 32, "merge_weights": merged},
+        hardware={"device": "cpu"},
+        libraries={},
+        wall_time_s=1.0,
+        dataset_fingerprint="tiny",
+        train_samples=len(rows),
+        steps=steps,
+        started_at="2024-01-01T00:00:00",
+        finished_at="2024-01-01T00:00:01",
+    )
+    metrics = Metrics(
+        task="instruction",
+        model=str(run.model("instruction")),
+        scheme="entity F1 of the parsed answers of extraction samples ((label, text) pairs, micro)",
+        test=SplitMetrics(
+            overall=Scores(precision=1.0, recall=1.0, f1=1.0, support=3),
+            per_label={
+                "FARMACO": Scores(precision=1.0, recall=1.0, f1=1.0, support=2),
+                "PROTEINA": Scores(precision=1.0, recall=1.0, f1=1.0, support=1),
+            },
+        ),
+    )
+    with run.atomic_dir(run.model("instruction")) as tmp:
+        adapter.save_pretrained(str(tmp))
+        tokenizer.save_pretrained(str(tmp))
+        if merged:
+            adapter.merge_and_unload().save_pretrained(str(tmp / "merged"))
+            tokenizer.save_pretrained(str(tmp / "merged"))
+        write_json(tmp / "metrics.json", metrics)
+        write_json(tmp / "training.json", training)
+        write_emissions(tmp / "emissions.csv")
     return run

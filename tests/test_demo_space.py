@@ -19,7 +19,7 @@ from demo.space import APP_MODULES, build_space, hub_license, pins
 from demo.tiny import EMISSIONS_KG, cached_tiny_run
 
 ROOT = Path(__file__).resolve().parents[1]
-ALLOWED_IMPORTS = {"gradio", "transformers", "torch", "__future__"} | set(sys.stdlib_module_names)
+ALLOWED_IMPORTS = {"gradio", "transformers", "torch", "peft", "__future__"} | set(sys.stdlib_module_names)
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,7 @@ LAYOUT = [
     "cards/dataset/README_ES.md",
     "cards/model-ner/README.md",
     "cards/model-ner/README_ES.md",
+    "cards/model-instruction/README.md",
     "space/README.md",
     "space/app.py",
     "space/requirements.txt",
@@ -87,7 +88,7 @@ def test_every_artifact_of_the_layout_is_written(journey: Path) -> None:
 
 @pytest.mark.slow
 def test_cards_check_passes_on_the_generated_cards(journey: Path) -> None:
-    for card in ("dataset", "model-ner"):
+    for card in ("dataset", "model-ner", "model-instruction"):
         result = subprocess.run(
             [sys.executable, "-m", "cards", "check", str(journey / "cards" / card), "--run", str(journey)],
             cwd=ROOT,
