@@ -162,15 +162,25 @@ def argilla_space(
 
 
 @app.command()
-def tiny(run: Run) -> None:
+def tiny(
+    run: Run,
+    instruction: Annotated[
+        bool, typer.Option(help="Also a toy instruction model (one memorised answer), for the second tab.")
+    ] = False,
+) -> None:
     """Build a toy run (sample corpus, a 2-layer model trained for seconds) to try the demo without training.
 
-    Example: python -m demo tiny --run runs/tiny && python -m demo --run runs/tiny
+    Example: python -m demo tiny --run runs/tiny --instruction && python -m demo --run runs/tiny
     """
-    from demo.tiny import build_tiny_run
+    from annotate.runfolder import RunFolder
+    from demo.tiny import add_tiny_instruction_model, build_tiny_run
 
     build_tiny_run(run)
-    typer.echo(f"toy run written to {run} (dataset/, models/ner/): python -m demo --run {run}")
+    made = "dataset/, models/ner/"
+    if instruction:
+        add_tiny_instruction_model(RunFolder(run))
+        made += ", models/instruction/"
+    typer.echo(f"toy run written to {run} ({made}): python -m demo --run {run}")
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """A tiny NER model and run folder, built in seconds, for the tests, the benchmark and trying the demo.
 
     run = build_tiny_run(Path("runs/tiny"))      # dataset/, models/ner/ (+ metrics.json, emissions.csv)
-    python -m demo tiny --run runs/tiny          # the same from the command line
+    add_tiny_instruction_model(run)              # + models/instruction/ (LoRA adapter), dataset/instruction/
+    python -m demo tiny --run runs/tiny [--instruction]   # the same from the command line
 
 A WordPiece tokenizer trained with `tokenizers` on the corpus text, a 2-layer BERT with a 64-token window
 (so that any real text is windowed), trained for a few seconds on the `tokens` view: it memorises a few
@@ -225,7 +226,7 @@ TINY_HUB_BASE = "somosnlp/tiny-instruct-base"  # what training.json says was ask
 
 
 def add_tiny_instruction_model(
-    run: RunFolder, merged: bool = False, steps: int = 120, seed: int = 0, base: Path | None = None
+    run: RunFolder, merged: bool = False, steps: int = 80, seed: int = 0, base: Path | None = None
 ) -> RunFolder:
     """`models/instruction/` and `dataset/instruction/` in `run`, in the notebook's shapes, in seconds.
 
@@ -256,7 +257,9 @@ def add_tiny_instruction_model(
     datasets.DatasetDict({"train": split, "validation": split, "test": split}).save_to_disk(
         str(run.dataset_view("instruction"))
     )
-    tokenizer = byte_level_tokenizer([s[k] for s in samples for k in ("instruction", "input", "output")], 400)
+    tokenizer = byte_level_tokenizer(
+        [s[k] for s in samples for k in ("instruction", "input", "output")], 1000
+    )
     torch.manual_seed(seed)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
@@ -275,12 +278,17 @@ def add_tiny_instruction_model(
     assert example is not None
     batch = {k: torch.tensor([example[k]]) for k in ("input_ids", "labels")}
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in `fit`: threads only slow a model this small down
     model.train()
-    for _ in range(steps):
-        model(**batch).loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    model.eval()
+    try:
+        for _ in range(steps):
+            model(**batch).loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    finally:
+        torch.set_num_threads(threads)
+        model.eval()
     base = base or run.path / "tiny-instruct-base"
     model.save_pretrained(str(base))
     tokenizer.save_pretrained(str(base))

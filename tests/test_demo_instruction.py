@@ -355,7 +355,7 @@ print(json.dumps(out))
 """
 
 
-@pytest.mark.parametrize("kind", ["merged", "adapter"])
+@pytest.mark.parametrize("kind", ["adapter", pytest.param("merged", marks=pytest.mark.slow)])
 def test_the_space_app_answers_on_its_own(
     kind: str, merged_space: Path, adapter_space: Path, tmp_path: Path
 ) -> None:

@@ -120,6 +120,13 @@ def test_the_demo_answers_a_request(journey: Path) -> None:
             "Se pautó metformina 850 mg cada 12 horas.", api_name="/analyze"
         )
         assert highlighted is not None and status
+        answer, _, _, status = client.predict(
+            "Extraiga las entidades FARMACO del texto.",
+            "Se pautó metformina 850 mg cada 12 horas.",
+            "automática",
+            api_name="/instruct",
+        )
+        assert isinstance(answer, str) and status
     finally:
         demo.terminate()
         demo.wait(30)
