@@ -98,9 +98,9 @@ def build_curation(client: Any, dataset: Any, progress: Any = None) -> CurationR
             f"dataset {dataset.name!r} is not an NER project; adjudicate handles span projects"
         )
     users = {str(u.id): u.username for u in client.users}
-    records, answers = read_answers(dataset, users)
+    records, answers, _ = read_answers(client, dataset, users)
     spans, submissions = span_inputs(answers)
-    texts = {str(r.id): r.fields["text"] for r in records}
+    texts = {r.id: r.fields["text"] for r in records}
     result = adjudicate_spans(
         spans,
         submissions=submissions,

@@ -52,12 +52,21 @@ def percent_agreement(items: Items, unit: str = "items") -> Metric:
 
 def cohen_kappa(items: Items, a: str, b: str, unit: str = "items") -> Metric:
     """Cohen's kappa of annotators a and b on the items both answered."""
-    pairs = [(answers[a], answers[b]) for answers in items.values() if a in answers and b in answers]
-    if not pairs:
+    pairs = Counter((answers[a], answers[b]) for answers in items.values() if a in answers and b in answers)
+    return cohen_kappa_counts(pairs, a, b, unit)
+
+
+def cohen_kappa_counts(pairs: Mapping[tuple[Hashable, Hashable], int], a: str, b: str, unit: str) -> Metric:
+    """Cohen's kappa from the counts of each (a's value, b's value) pair over the items both answered."""
+    n = sum(pairs.values())
+    if not n:
         return Metric.undefined(f"{a} and {b} answered no {unit[:-1]} in common", unit=unit)
-    n = len(pairs)
-    observed = sum(x == y for x, y in pairs) / n
-    count_a, count_b = Counter(x for x, _ in pairs), Counter(y for _, y in pairs)
+    observed = sum(c for (x, y), c in pairs.items() if x == y) / n
+    count_a: Counter[Hashable] = Counter()
+    count_b: Counter[Hashable] = Counter()
+    for (x, y), c in pairs.items():
+        count_a[x] += c
+        count_b[y] += c
     expected = sum(count_a[v] * count_b[v] for v in count_a) / (n * n)
     if expected == 1:
         return Metric.undefined(_no_variation(sorted(count_a, key=str)), n, unit)
@@ -66,26 +75,36 @@ def cohen_kappa(items: Items, a: str, b: str, unit: str = "items") -> Metric:
 
 def fleiss_kappa(items: Items, annotators: Sequence[str], unit: str = "items") -> Metric:
     """Fleiss' kappa over the items answered by every one of `annotators` (the others are left out)."""
-    if len(annotators) < 2:
-        return Metric.undefined(f"only one annotator ({', '.join(annotators)})", unit=unit)
-    complete = [
-        [answers[a] for a in annotators]
+    rows = Counter(
+        tuple(answers[a] for a in annotators)
         for answers in items.values()
         if all(a in answers for a in annotators)
-    ]
-    if not complete:
+    )
+    return fleiss_kappa_counts(rows, annotators, unit)
+
+
+def fleiss_kappa_counts(
+    rows: Mapping[tuple[Hashable, ...], int], annotators: Sequence[str], unit: str = "items"
+) -> Metric:
+    """Fleiss' kappa from the counts of each row of answers (one value per annotator, in order); items
+    with the same answers are tallied once (most tokens are "O" for everybody)."""
+    if len(annotators) < 2:
+        return Metric.undefined(f"only one annotator ({', '.join(annotators)})", unit=unit)
+    n_items = sum(rows.values())
+    if not n_items:
         return Metric.undefined(
             f"no {unit[:-1]} was answered by all {len(annotators)} annotators "
             "(Fleiss' kappa needs the same raters on every item; alpha allows missing answers)",
             unit=unit,
         )
-    m, n_items = len(annotators), len(complete)
+    m = len(annotators)
     totals: Counter[Hashable] = Counter()
     agreement = 0.0
-    for values in complete:
+    for values, weight in rows.items():
         counts = Counter(values)
-        totals.update(counts)
-        agreement += (sum(c * c for c in counts.values()) - m) / (m * (m - 1))
+        for value, c in counts.items():
+            totals[value] += c * weight
+        agreement += weight * (sum(c * c for c in counts.values()) - m) / (m * (m - 1))
     p_bar = agreement / n_items
     p_e = sum((c / (n_items * m)) ** 2 for c in totals.values())
     if p_e == 1:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from statistics import mean
 
-from annotate.agreement_coding import cohen_kappa, fleiss_kappa
+from annotate.agreement_coding import cohen_kappa_counts, fleiss_kappa_counts
 from annotate.agreement_tokens import token_labels, tokenize
 from annotate.agreement_types import (
     AgreementError,
@@ -141,28 +141,24 @@ class _SpanQuestion:
                 self.pooled_label[label].add(record, *by_label)
             alpha_u.add(len(self.texts[record]), {a: spans_a, b: spans_b})
         on = f"on the {len(shared)} record(s) {a} and {b} share"
-        items = {
-            (record, i): {a: x, b: y}
-            for record in shared
-            for i, (x, y) in enumerate(zip(self.labelled[record, a], self.labelled[record, b], strict=True))
-        }
+        token_pairs: Counter[tuple[str, str]] = Counter()
+        for record in shared:
+            token_pairs.update(zip(self.labelled[record, a], self.labelled[record, b], strict=True))
         return {
             "f1": match.f1(f"no span at all {on}"),
             "precision": _ratio(match.matched, match.second, len(shared), f"{b} marked no span {on}"),
             "recall": _ratio(match.matched, match.first, len(shared), f"{a} marked no span {on}"),
-            "token_cohen_kappa": cohen_kappa(items, a, b, unit="tokens"),
+            "token_cohen_kappa": cohen_kappa_counts(token_pairs, a, b, unit="tokens"),
             "alpha_u": _mean(alpha_u.overall, "records", f"no span {on}"),
         }
 
     def fleiss(self) -> Metric:
         annotators = self.counts.annotators
         complete = [record for record, who in self.answers.items() if len(who) == len(annotators)]
-        items = {
-            (record, i): {a: self.labelled[record, a][i] for a in annotators}
-            for record in complete
-            for i in range(len(self.labelled[record, annotators[0]]))
-        }
-        return fleiss_kappa(items, annotators, unit="tokens")
+        rows: Counter[tuple[str, ...]] = Counter()
+        for record in complete:
+            rows.update(zip(*(self.labelled[record, a] for a in annotators), strict=True))
+        return fleiss_kappa_counts(rows, annotators, unit="tokens")
 
     def result(self) -> QuestionAgreement:
         annotators = self.counts.annotators

@@ -59,21 +59,34 @@ class Answer:
     status: str
 
 
-def read_answers(dataset: Any, users: dict[str, str]) -> tuple[list[Any], list[Answer]]:
-    records = list(dataset.records(with_responses=True))
-    answers = [
-        Answer(
-            str(r.id),
-            users.get(str(resp.user_id), str(resp.user_id)),
-            str(resp.user_id),
-            resp.question_name,
-            resp.value,
-            str(getattr(resp.status, "value", resp.status)),
-        )
-        for r in records
-        for resp in r.responses
-    ]
-    return records, answers
+@dataclass(frozen=True)
+class RecordData:
+    """A record as the REST API lists it (`id` is the external id, as the SDK's `Record.id`)."""
+
+    id: str
+    fields: dict
+    metadata: dict
+
+
+def read_answers(
+    client: Any, dataset: Any, users: dict[str, str], items: list[dict] | None = None
+) -> tuple[list[RecordData], list[Answer], dict[tuple[str, str], tuple[str, str]]]:
+    """Every record, every answer (one per question; a discard without values is one answer with question
+    ""), and each response's (inserted_at, updated_at) by (record id, user id): one paged read of the REST
+    API, which also keeps what the SDK drops (response times, a discard that carries no answer)."""
+    items = record_items(client, dataset) if items is None else items
+    records = [RecordData(i["external_id"], i.get("fields") or {}, i.get("metadata") or {}) for i in items]
+    answers, times = [], {}
+    for item in items:
+        rid = item["external_id"]
+        for response in item.get("responses") or []:
+            user, values = response["user_id"], response.get("values") or {}
+            who, status = users.get(user, user), response["status"]
+            times[(rid, user)] = (response["inserted_at"], response["updated_at"])
+            answers += [Answer(rid, who, user, q, v.get("value"), status) for q, v in values.items()]
+            if not values:
+                answers.append(Answer(rid, who, user, "", None, status))
+    return records, answers, times
 
 
 def curated_spans(client: Any, dataset: Any, users: dict[str, str]) -> dict[str, list[tuple[int, int, str]]]:
@@ -81,7 +94,7 @@ def curated_spans(client: Any, dataset: Any, users: dict[str, str]) -> dict[str,
     curation = client.datasets(name=dataset.name + CURATION_SUFFIX, workspace=dataset.workspace)
     if curation is None:
         return {}
-    _, answers = read_answers(curation, users)
+    _, answers, _ = read_answers(client, curation, users)
     return {
         a.record_id: [(s["start"], s["end"], s["label"]) for s in a.value or []]
         for a in answers
@@ -108,16 +121,16 @@ def span_inputs(answers: list[Answer]) -> tuple[list[SpanAnnotation], list[Submi
     return spans, submissions
 
 
-def assemble(records: list[Any], adjudication: Adjudication, seed: int) -> tuple[list[Document], int]:
+def assemble(records: list[RecordData], adjudication: Adjudication, seed: int) -> tuple[list[Document], int]:
     """Documents whose every record was adjudicated, with entities at their document offsets."""
     decided = {r.record_id: r for r in adjudication.records}
-    by_doc: dict[str, list[Any]] = defaultdict(list)
+    by_doc: dict[str, list[RecordData]] = defaultdict(list)
     for record in records:
         by_doc[record.metadata["documento"]].append(record)
     documents, pending = [], 0
     for doc_id, parts in sorted(by_doc.items()):
         parts.sort(key=lambda r: r.metadata["segmento"])
-        if any(str(r.id) not in decided for r in parts):
+        if any(r.id not in decided for r in parts):
             pending += 1
             continue
         text, entities = parts[0].metadata.get("_lead", ""), []
@@ -129,7 +142,7 @@ def assemble(records: list[Any], adjudication: Adjudication, seed: int) -> tuple
                     f"text ({len(text)} characters); was the dataset loaded by `annotate load`?"
                 )
             seg_text = record.fields["text"]
-            for span in decided[str(record.id)].spans:
+            for span in decided[record.id].spans:
                 n = len(entities) + 1
                 entities.append(
                     Entity(
@@ -158,29 +171,8 @@ def seeded_split(doc_id: str, seed: int) -> str:
     return "train" if bucket < 8 else "dev" if bucket == 8 else "test"
 
 
-def response_times(client: Any, dataset: Any, page: int = 1000) -> dict[tuple[str, str], tuple[str, str]]:
-    """(record id, user id) -> (inserted_at, updated_at) of each response, paging the records endpoint."""
-    times, offset = {}, 0
-    while True:
-        reply = client.http_client.get(
-            f"/api/v1/datasets/{dataset.id}/records",
-            params={"include": ["responses"], "offset": offset, "limit": page},
-        )
-        reply.raise_for_status()
-        items = reply.json()["items"]
-        for item in items:
-            for response in item.get("responses") or []:
-                times[(item["external_id"], response["user_id"])] = (
-                    response["inserted_at"],
-                    response["updated_at"],
-                )
-        if len(items) < page:
-            return times
-        offset += page
-
-
-def annotation_rows(records: list[Any], answers: list[Answer], times: dict) -> list[dict]:
-    meta = {str(r.id): r for r in records}
+def annotation_rows(records: list[RecordData], answers: list[Answer], times: dict) -> list[dict]:
+    meta = {r.id: r for r in records}
     rows = []
     for a in answers:
         inserted, updated = times.get((a.record_id, a.user_id), (None, None))
@@ -211,14 +203,14 @@ def export(
     if templates.task_of(dataset) != "ner":
         raise ExportError(f"dataset {dataset.name!r} is not an NER project; export handles span projects")
     users = {str(u.id): u.username for u in client.users}
-    records, answers = read_answers(dataset, users)
+    records, answers, times = read_answers(client, dataset, users)
     spans, submissions = span_inputs(answers)
     if not submissions:
         raise ExportError(
             f"dataset {dataset.name!r} has no submitted answers yet; annotate in the UI "
             "(or `python -m annotate simulate`) first"
         )
-    texts = {str(r.id): r.fields["text"] for r in records}
+    texts = {r.id: r.fields["text"] for r in records}
     agreement = compute_agreement(spans, [], [], texts, submissions=submissions)
     adjudication = adjudicate_spans(
         spans,
@@ -235,7 +227,7 @@ def export(
     info = run_info(run, dataset, client, corpus, labels, records, adjudication, pending, seed)
 
     save_views(views, run)
-    frame = pd.DataFrame(annotation_rows(records, answers, response_times(client, dataset)))
+    frame = pd.DataFrame(annotation_rows(records, answers, times))
     tmp = run.annotations.with_name(".annotations.parquet.tmp")
     frame.to_parquet(tmp, index=False)
     tmp.replace(run.annotations)
@@ -263,7 +255,7 @@ def run_info(
     client: Any,
     corpus: CorpusInfo | None,
     labels: list[str],
-    records: list[Any],
+    records: list[RecordData],
     adjudication: Adjudication,
     pending: int,
     seed: int,
@@ -313,14 +305,6 @@ def run_info(
 # -- instruction projects ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Record:
-    """What `annotation_rows` reads of a record."""
-
-    id: str
-    metadata: dict
-
-
 def export_instructions(
     client: Any, dataset: Any, run: RunFolder, seed: int = 13, corpus: CorpusInfo | None = None
 ) -> ExportReport:
@@ -335,7 +319,8 @@ def export_instructions(
 
     users = {str(u.id): u.username for u in client.users}
     items = record_items(client, dataset)
-    answers, times, reviews = instruction_answers(items, users)
+    records, answers, times = read_answers(client, dataset, users, items)
+    reviews = instruction_reviews(answers)
     decisions = {item["external_id"]: decide(reviews[item["external_id"]]) for item in items}
     counts = Counter(decisions.values())
     if not counts["kept"] + counts["discarded"]:
@@ -353,7 +338,6 @@ def export_instructions(
             row
         )
     save_instruction_view(run, rows, f"Instructions reviewed in Argilla dataset {dataset.name!r}.")
-    records = [_Record(i["external_id"], i.get("metadata") or {}) for i in items]
     frame = pd.DataFrame(annotation_rows(records, answers, times))
     tmp = run.annotations.with_name(".annotations.parquet.tmp")
     frame.to_parquet(tmp, index=False)
@@ -383,25 +367,25 @@ def record_items(client: Any, dataset: Any, page: int = 1000) -> list[dict]:
         offset += page
 
 
-def instruction_answers(items: list[dict], users: dict[str, str]) -> tuple[list[Answer], dict, dict]:
-    """(annotation rows' answers, response times, reviews by record id); a discard without values is one
-    answer with question ""."""
+def instruction_reviews(answers: list[Answer]) -> dict[str, list[Any]]:
+    """Each reviewer's decision on each record (status, corrected answer, rating), by record id."""
     from annotate.instruction_io import Review
 
-    answers, times, reviews = [], {}, defaultdict(list)
-    for item in items:
-        rid = item["external_id"]
-        for response in item.get("responses") or []:
-            user, values = response["user_id"], response.get("values") or {}
-            who, status = users.get(user, user), response["status"]
-            times[(rid, user)] = (response["inserted_at"], response["updated_at"])
-            answers += [Answer(rid, who, user, q, v.get("value"), status) for q, v in values.items()]
-            if not values:
-                answers.append(Answer(rid, who, user, "", None, status))
-            corrected = (values.get(templates.CORRECTED_QUESTION) or {}).get("value")
-            rating = (values.get(templates.RATING_QUESTION) or {}).get("value")
-            reviews[rid].append(Review(who, status, corrected, rating))
-    return answers, times, reviews
+    by_response: dict[tuple[str, str], list[Answer]] = defaultdict(list)
+    for answer in answers:
+        by_response[(answer.record_id, answer.user_id)].append(answer)
+    reviews = defaultdict(list)
+    for (rid, _), given in by_response.items():
+        values = {a.question: a.value for a in given}
+        reviews[rid].append(
+            Review(
+                given[0].annotator,
+                given[0].status,
+                values.get(templates.CORRECTED_QUESTION),
+                values.get(templates.RATING_QUESTION),
+            )
+        )
+    return reviews
 
 
 def rating_agreement(reviews: dict[str, list[Any]]) -> Any:

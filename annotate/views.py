@@ -14,6 +14,7 @@ fragment as its own B-/I- run.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -47,9 +48,11 @@ def tokenize(text: str, cuts: Iterable[int] = ()) -> list[tuple[int, int]]:
     tokens = []
     for match in WORD.finditer(text):
         start, end = match.span()
-        for cut in (c for c in cut_points if start < c < end):
-            tokens.append((start, cut))
-            start = cut
+        i = bisect_right(cut_points, start)
+        while i < len(cut_points) and cut_points[i] < end:
+            tokens.append((start, cut_points[i]))
+            start = cut_points[i]
+            i += 1
         tokens.append((start, end))
     return tokens
 
@@ -71,9 +74,11 @@ def bio_tags(document: Document) -> tuple[list[str], list[str], list[tuple[int, 
     cuts = [p for entity in document.entities for span in entity.offsets for p in (span.start, span.end)]
     offsets = tokenize(document.text, cuts)
     tags = ["O"] * len(offsets)
+    starts = [s for s, _ in offsets]
     for entity in outermost(document.entities):
         for span in entity.offsets:
-            inside = [i for i, (s, e) in enumerate(offsets) if s >= span.start and e <= span.end]
+            first, last = bisect_left(starts, span.start), bisect_left(starts, span.end)
+            inside = [i for i in range(first, last) if offsets[i][1] <= span.end]
             for n, i in enumerate(inside):
                 tags[i] = f"{'B' if n == 0 else 'I'}-{entity.label}"
     return [document.text[s:e] for s, e in offsets], tags, offsets

@@ -5,13 +5,17 @@ The fixture `argilla_server` (conftest.py) runs every test here on SQLite and on
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -352,3 +356,80 @@ def test_ui_signs_in_and_shows_the_records(argilla_server, client, round_trip, a
     assert TEXTS[1] in body or TEXTS[2] in body
     assert TEXTS[0] not in body, "a submitted record must not be in the pending queue"
     assert "FARMACO" in body and "PROTEINA" in body  # the span question's labels
+
+
+# -- annotate.server.speedups keep Argilla's behaviour ------------------------------------------------------
+
+
+class _Hooks(http.server.BaseHTTPRequestHandler):
+    received: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["content-length"]))
+        _Hooks.received.append(json.loads(body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture()
+def webhook_receiver() -> Iterator[tuple[str, list[dict]]]:
+    _Hooks.received = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hooks)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", _Hooks.received
+    server.shutdown()
+
+
+@pytest.mark.slow
+def test_a_subscribed_webhook_still_gets_every_created_record(
+    argilla_server, client, webhook_receiver
+) -> None:
+    """The speedup reads the enabled webhooks once per request: a bulk of records still notifies each."""
+    import argilla as rg
+
+    url, received = webhook_receiver
+    hook = rg.Webhook(url=url, events=["record.created"], _client=client).create()
+    try:
+        workspace = rg.Workspace(name=f"ganchos-{argilla_server.database}", client=client).create()
+        settings = rg.Settings(
+            fields=[rg.TextField(name="text")], questions=[rg.LabelQuestion("ok", ["si", "no"])]
+        )
+        dataset = rg.Dataset(name="ganchos", workspace=workspace, settings=settings, client=client).create()
+        dataset.records.log([rg.Record(id=f"r{i}", fields={"text": text}) for i, text in enumerate(TEXTS)])
+        deadline = time.monotonic() + 60
+        while len(received) < len(TEXTS) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        hook.delete()
+    assert sorted(e["data"]["external_id"] for e in received) == ["r0", "r1", "r2"]
+    assert {e["type"] for e in received} == {"record.created"}
+
+
+def test_parsed_settings_follow_a_change_of_settings() -> None:
+    """The cached `parsed_settings` of a question/metadata property are parsed again when settings change."""
+    script = """
+from annotate.server import speedups
+speedups.apply()
+from argilla_server.models.database import MetadataProperty, Question
+q = Question(settings={"type": "label_selection", "options": [{"value": "si", "text": "si"}]})
+first = q.parsed_settings
+assert q.parsed_settings is first, "parsed once while settings stay the same"
+q.settings = {"type": "label_selection", "options": [{"value": "no", "text": "no"}]}
+assert [o.value for o in q.parsed_settings.options] == ["no"]
+m = MetadataProperty(settings={"type": "terms", "values": ["a"]})
+assert m.parsed_settings.values == ["a"]
+m.settings["values"].append("b")  # changed in place
+assert m.parsed_settings.values == ["a", "b"]
+print("ok")
+"""
+    server_python = ROOT / ".venv-server" / "bin" / "python"
+    if not server_python.exists():
+        pytest.skip("the argilla-server virtualenv is not set up (make setup)")
+    result = subprocess.run(
+        [str(server_python), "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
