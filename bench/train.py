@@ -1,6 +1,7 @@
 """Benchmark of the NER notebook's training set-up, run by hand:
 
     .venv/bin/python bench/train.py --run runs/pharmaconer --steps 12 --max-length 256 [--full | --reuse DIR]
+    .venv/bin/python bench/train.py --run runs/pharmaconer --skip-speed --full --candidate scratch
 
 On the `dataset/tokens` view of a run folder (e.g. made from PharmaCoNER), with the offline fallback model:
 1. training samples/s of the notebook's set-up (dynamic padding + length grouping) vs a naive one (every
@@ -8,7 +9,8 @@ On the `dataset/tokens` view of a run folder (e.g. made from PharmaCoNER), with 
    repeated (best of --repeat); plus the padded-token ratio over one epoch, which no CPU noise affects;
 2. the tracker's cost: the notebook's set-up with and without codecarbon's tracker (median of --repeat);
 3. entity F1 on the test split after a full CPU training of the fallback: `--full` runs the notebook with
-   papermill on a copy of the run's dataset; `--reuse DIR` reads `DIR/models/ner/` of such a run.
+   papermill on a copy of the run's dataset; `--reuse DIR` reads `DIR/models/ner/` of such a run;
+   `--candidate scratch` measures the other fallback candidate (the small BERT built from a config).
 Targets: >= 1.5x samples/s, <= 3 % tracker cost, test F1 >= 0.75. The load average is printed: on a shared
 machine, timings are only comparable within one run.
 """
@@ -36,8 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 console = Console()
 
 
-def setup(run: RunFolder, max_length: int):
-    """(tokenizer, model factory, train windows) with the fallback the notebook would use offline."""
+def setup(run: RunFolder, max_length: int, candidate: str = "packaged"):
+    """(tokenizer, model factory, train windows) with an offline fallback candidate (`packaged`: the one
+    the notebook uses offline; `scratch`: the small BERT built from a config)."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     from notebooks.fallback import choose_model
@@ -47,7 +50,10 @@ def setup(run: RunFolder, max_length: int):
 
     tokens = load_tokens(run)
     choice = choose_model(
-        "PlanTL-GOB-ES/bsc-bio-ehr-es", True, [" ".join(t) for t in tokens["train"]["tokens"]]
+        "PlanTL-GOB-ES/bsc-bio-ehr-es",
+        True,
+        [" ".join(t) for t in tokens["train"]["tokens"]],
+        prefer=(candidate,),
     )
     tokenizer = AutoTokenizer.from_pretrained(choice.path, add_prefix_space=True)
     names = label_names(tokens["train"])
@@ -156,8 +162,9 @@ def tracker_cost(args, tokenizer, model, train) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in runs.items()}
 
 
-def full_run(args) -> Path:
-    """Run the notebook (papermill) with the fallback on a copy of the run's dataset; returns the run dir."""
+def full_run(args, choice) -> Path:
+    """Run the notebook (papermill) with the candidate on a copy of the run's dataset; returns the run dir.
+    The packaged candidate goes through the notebook's own offline fallback; another is given by path."""
     import papermill
 
     work = Path(tempfile.mkdtemp(prefix="bench-train-"))
@@ -171,6 +178,8 @@ def full_run(args) -> Path:
         "max_length": args.max_length,
         "batch_size": args.batch,
     }
+    if args.candidate != "packaged":
+        params["model_name_or_path"] = choice.path
     os.environ["HF_HUB_OFFLINE"] = "1"
     papermill.execute_notebook(
         str(ROOT / "notebooks" / "finetune_ner.ipynb"),
@@ -242,10 +251,16 @@ def main() -> None:
     parser.add_argument("--reuse", type=Path, help="a run folder whose models/ner/ came from such a training")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--learning-rate", type=float, default=5e-4)
+    parser.add_argument(
+        "--candidate",
+        choices=("packaged", "scratch"),
+        default="packaged",
+        help="which offline fallback to measure (packaged is the notebook's choice)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     console.print(f"load average at the start: {os.getloadavg()} on {os.cpu_count()} cores")
-    choice, tokenizer, model, train = setup(RunFolder(args.run), args.max_length)
+    choice, tokenizer, model, train = setup(RunFolder(args.run), args.max_length, args.candidate)
     console.print(choice.describe(), f"; {len(train.windows)} train windows")
     speeds = costs = None
     if not args.skip_speed:
@@ -253,7 +268,7 @@ def main() -> None:
         speeds = throughput(args, tokenizer, model, train)
         console.print("tracker cost ...")
         costs = tracker_cost(args, tokenizer, model, train)
-    full = full_run(args) if args.full else args.reuse
+    full = full_run(args, choice) if args.full else args.reuse
     report(choice, speeds, padded_tokens(train, args.batch, args.max_length), costs, full)
 
 
