@@ -19,7 +19,7 @@ from annotate import templates
 from annotate.adjudication import adjudicate_spans
 from annotate.errors import AnnotateError
 from annotate.export import CURATION_SUFFIX, curated_spans, read_answers, span_inputs
-from annotate.load import create_dataset, log_records
+from annotate.load import chunks, create_dataset, log_records
 
 GUIDELINES = """# Guía de curación
 
@@ -169,7 +169,7 @@ def build_curation(client: Any, dataset: Any, progress: Any = None) -> CurationR
                 "delete it in the UI (its curated answers go with it) and run adjudicate again"
             )
     if curation_records:
-        log_records(curation, curation_records, 250, progress)
+        log_records(curation, chunks(curation_records, 250), len(curation_records), progress)
     counts: dict[str, int] = {}
     for found in reasons.values():
         for reason in found:

@@ -1,13 +1,16 @@
 """`annotate load`: a corpus -> an Argilla project (dataset + records + suggestions).
 
-Everything is read, validated and turned into records BEFORE anything is created on the server, so
-bad input creates nothing. A dataset that this call created is deleted again if logging fails; a
-dataset that existed is updated in place (records upserted by id: loading twice does not duplicate).
+Everything is read and validated BEFORE anything is created on the server, so bad input creates
+nothing. The validated drafts become SDK records batch by batch while the previous batch uploads (the
+upload waits on the server, so building records costs no wall time). A dataset that this call created
+is deleted again if logging fails; a dataset that existed is updated in place (records upserted by id:
+loading twice does not duplicate).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,9 +82,20 @@ def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
     prepared = list(
         drafts(documents, options.segment if options.task == "ner" else "none", source, options.licence)
     )
-    records = to_records(prepared, options, labels, multi_label)
+    suggest = suggester(options.suggestions, labels)  # loads a model or lexicon: fails before the server
+    with_suggestions = [0]
 
-    ws, dataset, created = log_all_or_nothing(client, options, settings, labels, records, progress)
+    def batches() -> Iterator[list]:
+        for start in range(0, len(prepared), options.batch_size):
+            batch = to_records(
+                prepared[start : start + options.batch_size], options, labels, multi_label, suggest
+            )
+            with_suggestions[0] += sum(1 for r in batch if r.suggestions)
+            yield batch
+
+    ws, dataset, created = log_all_or_nothing(
+        client, options, settings, labels, prefetched(batches()), len(prepared), progress
+    )
     write_run_info(options, client, dataset, corpus.format, labels)
     # written after every successful load; an empty file means no document was rejected
     problems_file = write_problems(corpus.problems, options.run_folder.import_problems)
@@ -93,9 +107,9 @@ def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
         ws.name,
         created,
         len(documents),
-        len(records),
+        len(prepared),
         list(labels),
-        sum(1 for r in records if r.suggestions),
+        with_suggestions[0],
         len(corpus.problems),
         problems_file,
         splits,
@@ -103,7 +117,13 @@ def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
 
 
 def log_all_or_nothing(
-    client: Any, options: LoadOptions, settings: Any, labels: list[str], records: list, progress: Any
+    client: Any,
+    options: LoadOptions,
+    settings: Any,
+    labels: list[str],
+    batches: Iterable[list],
+    total: int,
+    progress: Any,
 ) -> tuple[Any, Any, bool]:
     """Create the dataset (or check that the existing one has the same template) and log every record;
     a dataset this call created is deleted again when logging fails, so nothing is left half-logged."""
@@ -121,7 +141,7 @@ def log_all_or_nothing(
     else:
         templates.check_compatible(dataset, options.task, labels)
     try:
-        log_records(dataset, records, options.batch_size, progress)
+        log_records(dataset, batches, total, progress)
     except BaseException:
         if created:
             dataset.delete()
@@ -174,11 +194,17 @@ def create_dataset(client: Any, draft: Any) -> Any:
 
 
 def to_records(
-    prepared: Sequence[RecordDraft], options: LoadOptions, labels: Sequence[str], multi_label: bool = False
+    prepared: Sequence[RecordDraft],
+    options: LoadOptions,
+    labels: Sequence[str],
+    multi_label: bool = False,
+    suggest: Any = None,
 ) -> list[Any]:
+    """SDK records with their suggestions; `suggest` is `suggester(options.suggestions, labels)`, built
+    here when not given."""
     import argilla as rg
 
-    suggest = suggester(options.suggestions, labels)
+    suggest = suggest if suggest is not None else suggester(options.suggestions, labels)
     records = []
     for draft in prepared:
         suggestions = []
@@ -204,11 +230,25 @@ def to_records(
     return records
 
 
-def log_records(dataset: Any, records: Sequence[Any], batch_size: int, progress: Any = None) -> None:
-    task = progress.add_task(f"logging to {dataset.name}", total=len(records)) if progress else None
-    for start in range(0, len(records), batch_size):
-        batch = list(records[start : start + batch_size])
-        dataset.records.log(batch, batch_size=batch_size)
+def chunks(records: Sequence[Any], size: int) -> Iterator[list]:
+    for start in range(0, len(records), size):
+        yield list(records[start : start + size])
+
+
+def prefetched(batches: Iterator[list]) -> Iterator[list]:
+    """The batches of `batches`, each next one built in a background thread while the caller uploads the
+    current one. An error raised while building reaches the caller at that batch."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(next, batches, None)
+        while (batch := upcoming.result()) is not None:
+            upcoming = pool.submit(next, batches, None)
+            yield batch
+
+
+def log_records(dataset: Any, batches: Iterable[list], total: int, progress: Any = None) -> None:
+    task = progress.add_task(f"logging to {dataset.name}", total=total) if progress else None
+    for batch in batches:
+        dataset.records.log(batch, batch_size=max(len(batch), 1))
         if progress is not None:
             progress.advance(task, len(batch))
 
@@ -242,7 +282,9 @@ def load_instructions(options: LoadOptions, client: Any, progress: Any = None) -
         )
         for row in rows
     ]
-    ws, dataset, created = log_all_or_nothing(client, options, settings, [], records, progress)
+    ws, dataset, created = log_all_or_nothing(
+        client, options, settings, [], chunks(records, options.batch_size), len(records), progress
+    )
     corpus_format = options.format if options.format != "auto" else detect(options.corpus)
     write_run_info(options, client, dataset, corpus_format, [])
     splits: dict[str, int] = {}

@@ -257,8 +257,8 @@ def test_a_name_taken_by_another_task_is_refused(server, client, tmp_path: Path)
 def test_a_failed_load_leaves_no_dataset(client, tmp_path: Path, monkeypatch) -> None:
     import annotate.load as load_module
 
-    def fail(dataset, records, batch_size, progress=None):
-        dataset.records.log(list(records[:10]))
+    def fail(dataset, batches, total, progress=None):
+        dataset.records.log(next(iter(batches)))
         raise RuntimeError("the network went away after the first batch")
 
     monkeypatch.setattr(load_module, "log_records", fail)
@@ -308,3 +308,18 @@ def test_team_passwords_go_to_a_private_file(server, client, tmp_path: Path) -> 
     bad.write_text("username\nAna García\n", encoding="utf-8")
     result = cli(server, "team", "--file", str(bad), "--workspace", "equipo")
     assert result.returncode == 1 and f"{bad}:2: username 'Ana García'" in result.stderr
+
+
+def test_prefetched_batches_keep_their_order_and_raise_where_they_fail() -> None:
+    from annotate.load import prefetched
+
+    def batches():
+        yield [1, 2]
+        yield [3]
+        raise ValueError("record 4: cannot be built")
+
+    seen = []
+    with pytest.raises(ValueError, match="record 4"):
+        for batch in prefetched(batches()):
+            seen.append(batch)
+    assert seen == [[1, 2], [3]]
