@@ -2,12 +2,15 @@
 
     .venv/bin/python bench/train.py --run runs/pharmaconer --steps 12 --max-length 256 [--full | --reuse DIR]
     .venv/bin/python bench/train.py --run runs/pharmaconer --skip-speed --full --candidate scratch
+    .venv/bin/python bench/train.py --corpus ../shared/data/pharmaconer --skip-speed --full --epochs 3
 
-On the `dataset/tokens` view of a run folder (e.g. made from PharmaCoNER), with the offline fallback model:
+On the `dataset/tokens` view of a run folder (e.g. made from PharmaCoNER), or built from a corpus's own gold
+annotations with `--corpus` (what the published scores are measured against), with the offline fallback:
 1. training samples/s of the notebook's set-up (dynamic padding + length grouping) vs a naive one (every
    window padded to max_length, random order), same model, same windows, same steps, interleaved and
    repeated (best of --repeat); plus the padded-token ratio over one epoch, which no CPU noise affects;
-2. the tracker's cost: the notebook's set-up with and without codecarbon's tracker (median of --repeat);
+2. the tracker's cost: the notebook's set-up for --tracker-steps with and without codecarbon's tracker
+   (median of --repeat), and its fixed cost alone (start + stop around nothing);
 3. entity F1 on the test split after a full CPU training of the fallback: `--full` runs the notebook with
    papermill on a copy of the run's dataset; `--reuse DIR` reads `DIR/models/ner/` of such a run;
    `--candidate scratch` measures the other fallback candidate (the small BERT built from a config).
@@ -38,7 +41,19 @@ ROOT = Path(__file__).resolve().parents[1]
 console = Console()
 
 
-def setup(run: RunFolder, max_length: int, candidate: str = "packaged"):
+def gold_tokens(corpus: Path):
+    """The `tokens` view of a corpus's own annotations (invalid spans left out, as `--skip-invalid`)."""
+    from annotate.corpus.load import load_corpus
+    from annotate.views import build_views
+
+    loaded = load_corpus(corpus, skip_invalid=True)
+    console.print(
+        f"{corpus}: {len(loaded.documents)} documents, {len(loaded.problems)} invalid spans left out"
+    )
+    return build_views(loaded.documents)["tokens"]
+
+
+def setup(tokens, max_length: int, candidate: str = "packaged", unit: str = "sentence"):
     """(tokenizer, model factory, train windows) with an offline fallback candidate (`packaged`: the one
     the notebook uses offline; `scratch`: the small BERT built from a config)."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -46,9 +61,7 @@ def setup(run: RunFolder, max_length: int, candidate: str = "packaged"):
     from notebooks.fallback import choose_model
     from notebooks.ner_data import label_names
     from notebooks.ner_trainer import windowed
-    from notebooks.run_inputs import load_tokens
 
-    tokens = load_tokens(run)
     choice = choose_model(
         "PlanTL-GOB-ES/bsc-bio-ehr-es",
         True,
@@ -63,7 +76,8 @@ def setup(run: RunFolder, max_length: int, candidate: str = "packaged"):
             choice.path, num_labels=len(names), id2label=dict(enumerate(names))
         )
 
-    return choice, tokenizer, model, windowed(tokens["train"], tokenizer, max_length, 128, name="train")
+    train = windowed(tokens["train"], tokenizer, max_length, 128, name="train", unit=unit)
+    return choice, tokenizer, model, train
 
 
 def train_seconds(
@@ -147,28 +161,35 @@ def throughput(args, tokenizer, model, train) -> dict[str, float]:
 
 
 def tracker_cost(args, tokenizer, model, train) -> dict[str, float]:
-    runs: dict[str, list[float]] = {"without": [], "with": []}
+    from notebooks.tracking import emissions_tracker
+
+    runs: dict[str, list[float]] = {"without": [], "with": [], "alone": []}
     folder = Path(tempfile.mkdtemp())
     for _ in range(args.repeat):
-        for name in runs:
+        for name in ("without", "with"):
             tracked = folder if name == "with" else None
             runs[name].append(
                 train_seconds(
-                    model, tokenizer, train, args.steps, args.batch, False, args.max_length, tracked
+                    model, tokenizer, train, args.tracker_steps, args.batch, False, args.max_length, tracked
                 )
             )
             console.print(f"  {name} codecarbon: {runs[name][-1]:.1f} s")
+        tracker = emissions_tracker(folder, "ESP")
+        started = time.perf_counter()
+        tracker.start()
+        tracker.stop()
+        runs["alone"].append(time.perf_counter() - started)
     shutil.rmtree(folder, ignore_errors=True)
     return {name: statistics.median(values) for name, values in runs.items()}
 
 
-def full_run(args, choice) -> Path:
+def full_run(args, choice, tokens) -> Path:
     """Run the notebook (papermill) with the candidate on a copy of the run's dataset; returns the run dir.
     The packaged candidate goes through the notebook's own offline fallback; another is given by path."""
     import papermill
 
     work = Path(tempfile.mkdtemp(prefix="bench-train-"))
-    shutil.copytree(RunFolder(args.run).dataset_view("tokens"), work / "dataset" / "tokens")
+    tokens.save_to_disk(str(work / "dataset" / "tokens"))
     (work / "notebooks").mkdir()
     params = {
         "run_dir": str(work),
@@ -177,6 +198,7 @@ def full_run(args, choice) -> Path:
         "learning_rate": args.learning_rate,
         "max_length": args.max_length,
         "batch_size": args.batch,
+        "unit": args.unit,
     }
     if args.candidate != "packaged":
         params["model_name_or_path"] = choice.path
@@ -215,12 +237,13 @@ def report(choice, speeds, padding, costs, full: Path | None) -> None:
     if costs:
         overhead = 100 * (costs["with"] / costs["without"] - 1)
         table.add_row(
-            "wall time, same steps",
+            f"wall time, {costs['steps']:.0f} steps",
             f"{costs['with']:.1f} s with codecarbon",
             f"{costs['without']:.1f} s without",
             f"{overhead:+.1f} %",
             "<= 3 %",
         )
+        table.add_row("tracker start + stop alone", f"{costs['alone']:.2f} s", "", "fixed, once per run", "")
     if full:
         metrics = json.loads((full / "models" / "ner" / "metrics.json").read_text())
         info = json.loads((full / "models" / "ner" / "training.json").read_text())
@@ -241,14 +264,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--run", required=True, help="run folder with dataset/tokens")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="run folder with dataset/tokens")
+    source.add_argument("--corpus", type=Path, help="a corpus (e.g. brat) whose gold annotations to train on")
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--tracker-steps", type=int, default=120, help="steps per tracker-cost measurement")
     parser.add_argument("--skip-speed", action="store_true", help="only the F1 part")
     parser.add_argument("--full", action="store_true", help="train the fallback fully with the notebook")
     parser.add_argument("--reuse", type=Path, help="a run folder whose models/ner/ came from such a training")
+    parser.add_argument(
+        "--unit", choices=("sentence", "document"), default="sentence", help="the notebook's `unit`"
+    )
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--learning-rate", type=float, default=5e-4)
     parser.add_argument(
@@ -260,15 +289,18 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     console.print(f"load average at the start: {os.getloadavg()} on {os.cpu_count()} cores")
-    choice, tokenizer, model, train = setup(RunFolder(args.run), args.max_length, args.candidate)
-    console.print(choice.describe(), f"; {len(train.windows)} train windows")
+    from notebooks.run_inputs import load_tokens
+
+    tokens = gold_tokens(args.corpus) if args.corpus else load_tokens(RunFolder(args.run))
+    choice, tokenizer, model, train = setup(tokens, args.max_length, args.candidate, args.unit)
+    console.print(choice.describe(), f"; {len(train.windows)} train windows ({args.unit})")
     speeds = costs = None
     if not args.skip_speed:
         console.print("throughput ...")
         speeds = throughput(args, tokenizer, model, train)
         console.print("tracker cost ...")
-        costs = tracker_cost(args, tokenizer, model, train)
-    full = full_run(args, choice) if args.full else args.reuse
+        costs = {**tracker_cost(args, tokenizer, model, train), "steps": args.tracker_steps}
+    full = full_run(args, choice, tokens) if args.full else args.reuse
     report(choice, speeds, padded_tokens(train, args.batch, args.max_length), costs, full)
 
 

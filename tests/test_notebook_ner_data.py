@@ -93,3 +93,54 @@ def test_merge_takes_the_window_with_most_context() -> None:
     b = Window(doc=0, start=2, end=5, input_ids=[9] * 5, labels=[IGNORE] * 5, word_ids=[None, 1, 2, 3, None])
     merged = merge_predictions([a, b], [[0, 0, 0, 0, 0], [0, 1, 1, 1, 0]], [4], {0: "O", 1: "B-X"})
     assert merged == [["O", "O", "B-X", "B-X"]]
+
+
+def words_at(text: str) -> tuple[list[str], list[list[int]]]:
+    """Words and punctuation with their character offsets, like the `tokens` view."""
+    import re
+
+    found = [(m.group(), [m.start(), m.end()]) for m in re.finditer(r"\w+|[^\w\s]", text)]
+    return [w for w, _ in found], [o for _, o in found]
+
+
+CLINICAL = (
+    "Varón de 54 años con metformina 850 mg. cada 12 h. Acude por dolor. "
+    "El Dr. Pérez pauta insulina glargina."
+)
+
+
+def test_sentences_start_after_a_full_stop_but_not_after_an_abbreviation_or_a_unit() -> None:
+    from notebooks.ner_data import sentence_starts
+
+    words, offsets = words_at(CLINICAL)
+    starts = sentence_starts(words, offsets)
+    assert [words[i] for i in starts] == ["Varón", "Acude", "El"]
+    assert sentence_starts(words) == starts  # without offsets: words joined by single spaces
+    inside = [False] * len(words)
+    inside[words.index("El")] = True  # as if an entity ran across the full stop
+    assert [words[i] for i in sentence_starts(words, offsets, inside)] == ["Varón", "Acude"]
+
+
+def test_sentence_windows_hold_one_sentence_each_and_merge_back_to_every_word(tokenizer) -> None:
+    from datasets import ClassLabel, Dataset, Features, Sequence, Value
+
+    words, offsets = words_at(CLINICAL + " " + CLINICAL)
+    tags = [1 if w in ("metformina", "insulina") else 2 if w == "glargina" else 0 for w in words]
+    features = Features(
+        {
+            "tokens": Sequence(Value("string")),
+            "ner_tags": Sequence(ClassLabel(names=["O", "B-FARMACO", "I-FARMACO"])),
+            "token_offsets": Sequence(Sequence(Value("int32"))),
+        }
+    )
+    split = Dataset.from_dict({"tokens": [words], "ner_tags": [tags], "token_offsets": [offsets]}, features)
+    windows = split_windows(split, tokenizer, max_length=64, stride=8, unit="sentence", train=True)
+    firsts = [words[next(w for w in win.word_ids if w is not None)] for win in windows]
+    assert firsts == ["Varón", "Acude", "El"] * 2
+    predictions = [[0 if lab == IGNORE else lab for lab in w.labels] for w in windows]
+    merged = merge_predictions(windows, predictions, [len(words)], {0: "O", 1: "B-FARMACO", 2: "I-FARMACO"})
+    assert merged == [[["O", "B-FARMACO", "I-FARMACO"][t] for t in tags]]
+    long = split_windows(split, tokenizer, max_length=12, stride=4, unit="sentence")
+    assert len(long) > len(windows) and all(len(w.input_ids) <= 12 for w in long)
+    with pytest.raises(ValueError, match="unit must be one of"):
+        split_windows(split, tokenizer, 64, 8, unit="paragraph")

@@ -92,6 +92,8 @@ def test_training_info_and_emissions(quick_run) -> None:
         and "HF_HUB_OFFLINE" in info.fallback_reason
     )
     assert info.steps == QUICK["max_steps"] and info.hyperparameters["max_length"] == QUICK["max_length"]
+    # by default every sentence is a training window: many more samples than documents
+    assert info.hyperparameters["unit"] == "sentence" and info.train_samples > 3 * info.train_documents
     assert {"torch", "transformers", "codecarbon"} <= set(info.libraries) and info.hardware["cpu_count"] >= 1
     assert info.wall_time_s > 0 and info.country_iso_code == "ESP"
     with (run.model("ner") / "emissions.csv").open(encoding="utf-8") as f:
