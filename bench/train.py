@@ -279,7 +279,7 @@ def main() -> None:
         "--unit", choices=("sentence", "document"), default="sentence", help="the notebook's `unit`"
     )
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--learning-rate", type=float, default=5e-4)
+    parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument(
         "--candidate",
         choices=("packaged", "scratch"),
