@@ -8,7 +8,12 @@ each word is tagged from the window where it has the most context on both sides,
 first sub-word (the way the training notebook labels words), and consecutive B-/I- words become entities
 (an I- without its B- starts an entity). Scores are the mean probability of the entity's words.
 
-Standard library + transformers/torch only (and `.config`): copied into the Space as `ner_demo/predict.py`.
+A model trained on sentences (`training_unit: "sentence"` in its config, written by the NER notebook) is
+given one sentence at a time, cut by the same rules as in training (`annotate.corpus.sentences`): on
+PharmaCoNER's test split such a model scores 0.776 entity F1 on sentences but 0.693 on 512-token windows.
+
+Standard library + transformers/torch only (and `.config`, `.sentences`): copied into the Space as
+`ner_demo/predict.py`, with `annotate/corpus/sentences.py` as `ner_demo/sentences.py`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import MAX_CHARS
+from .sentences import sentence_spans
 
 BATCH_WINDOWS = 16  # windows per forward pass
 
@@ -102,8 +108,11 @@ def highlight(text: str, entities: Sequence[Entity] | Sequence[Any]) -> list[tup
 class Tagger:
     """A token-classification model that tags texts of any length (see the module's docstring)."""
 
-    def __init__(self, tokenizer: Any, model: Any, stride: int | None = None) -> None:
+    def __init__(
+        self, tokenizer: Any, model: Any, stride: int | None = None, unit: str | None = None
+    ) -> None:
         self.tokenizer, self.model = tokenizer, model.eval()
+        self.unit = unit or getattr(model.config, "training_unit", None) or "document"
         self.window = window_size(tokenizer, model.config)
         self.stride = stride if stride is not None else self.window // 4
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
@@ -124,10 +133,14 @@ class Tagger:
         return group_entities(text, self.words(text))
 
     def words(self, text: str) -> list[Word]:
-        """One tagged word per word of the tokenizer's pre-tokenizer, in text order."""
+        """One tagged word per word of the tokenizer's pre-tokenizer, in text order (sentence by sentence
+        when the model was trained on sentences)."""
+        pieces = sentence_spans(text) if self.unit == "sentence" else [(0, len(text))]
+        if not pieces:
+            return []
         with self._tokenizing:
             encoding = self.tokenizer(
-                text,
+                [text[start:end] for start, end in pieces],
                 truncation=True,
                 max_length=self.window,
                 stride=self.stride,
@@ -138,24 +151,26 @@ class Tagger:
             )
         probabilities = self._probabilities(encoding)
         offsets = encoding["offset_mapping"].tolist()
-        starts: dict[int, int] = {}
-        for w in range(len(offsets)):
-            for i, word in enumerate(encoding.word_ids(w)):
-                if word is not None:
-                    starts[word] = min(starts.get(word, offsets[w][i][0]), offsets[w][i][0])
-        ends: dict[int, int] = {}
-        best: dict[int, tuple[int, str, float]] = {}  # word -> (context, tag, score)
-        for w in range(len(offsets)):
+        shift = [pieces[sample][0] for sample in encoding["overflow_to_sample_mapping"].tolist()]
+        spans: dict[tuple[int, int], tuple[int, int]] = {}  # (piece, word) -> (start, end) in `text`
+        best: dict[tuple[int, int], tuple[int, str, float]] = {}  # (piece, word) -> (context, tag, score)
+        for w, row in enumerate(offsets):
             word_ids = encoding.word_ids(w)
             content = [i for i, word in enumerate(word_ids) if word is not None]
             for i in content:
-                word, (start, end) = word_ids[i], offsets[w][i]
-                ends[word] = max(ends.get(word, end), end)
+                key, start, end = (shift[w], word_ids[i]), row[i][0] + shift[w], row[i][1] + shift[w]
+                old = spans.get(key, (start, end))
+                spans[key] = (min(old[0], start), max(old[1], end))
+        for w, row in enumerate(offsets):
+            word_ids = encoding.word_ids(w)
+            content = [i for i, word in enumerate(word_ids) if word is not None]
+            for i in content:
+                key = (shift[w], word_ids[i])
                 context = min(i - content[0], content[-1] - i)
-                if start == starts[word] and context >= best.get(word, (-1,))[0]:
+                if row[i][0] + shift[w] == spans[key][0] and context >= best.get(key, (-1,))[0]:
                     score, label = probabilities[w][i].max(-1)
-                    best[word] = (context, self.id2label[int(label)], float(score))
-        return [Word(starts[k], ends[k], best[k][1], best[k][2]) for k in sorted(best)]
+                    best[key] = (context, self.id2label[int(label)], float(score))
+        return [Word(*spans[key], best[key][1], best[key][2]) for key in sorted(best)]
 
     def _probabilities(self, encoding: Any) -> Any:
         import torch

@@ -5,8 +5,8 @@
 
 The folder runs on its own (`pip install -r requirements.txt && python app.py`): `app.py`, `ner_demo/`
 (copies of demo/app.py, predict.py, config.py, instruct.py, which import only gradio/transformers/torch
-and peft, and `instruct_shared.py` written by `shared_source`), `demo.json`, `requirements.txt` and the
-README's `sdk_version` from the workspace's pins, never typed twice.
+and peft, of annotate/corpus/sentences.py, and `instruct_shared.py` written by `shared_source`),
+`demo.json`, `requirements.txt` and the README's `sdk_version` from the workspace's pins, never typed twice.
 Written aside and renamed into place (`RunFolder.atomic_dir`).
 
 With a `models/instruction/` in the run (and `instruction=True`), the instruction tab's model goes into
@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "spaces"
 REQUIREMENTS = ROOT / "requirements.txt"
 APP_MODULES = ("app.py", "predict.py", "config.py", "instruct.py")
+SENTENCES = Path(__file__).resolve().parents[1] / "annotate" / "corpus" / "sentences.py"  # stdlib only
 SHARED_MODULE = "instruct_shared.py"  # written by `shared_source`, not copied
 PINNED = ("gradio", "torch", "transformers", "tokenizers")
 ADAPTER_PINNED = ("peft",)
@@ -200,6 +201,7 @@ def write_space(folder: Path, run: RunFolder, config: DemoConfig, license: str, 
     (package / "__init__.py").write_text(PACKAGE_INIT, encoding="utf-8")
     for name in APP_MODULES:
         shutil.copy2(Path(__file__).with_name(name), package / name)
+    shutil.copy2(SENTENCES, package / "sentences.py")
     (package / SHARED_MODULE).write_text(shared_source(), encoding="utf-8")
     shutil.copy2(TEMPLATES / "gradio" / "app.py", folder / "app.py")
     source = f"pinned in the workspace's {REQUIREMENTS.name}" if REQUIREMENTS.exists() else "installed"

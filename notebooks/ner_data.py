@@ -147,8 +147,7 @@ def sentence_starts(
 ) -> list[int]:
     """Index of the first word of each sentence (0 first). The text is rebuilt from the words at their
     character `offsets` (single spaces without them); `inside[w]` True (an `I-` tag) forbids a cut at w."""
-    from annotate.corpus.model import Document
-    from annotate.corpus.segment import segment
+    from annotate.corpus.sentences import sentence_spans
 
     if not words:
         return [0]
@@ -159,7 +158,7 @@ def sentence_starts(
     for (start, end), word in zip(offsets, words, strict=True):
         chars[start:end] = word[: end - start].ljust(end - start)
     begins = [start for start, _ in offsets]
-    cuts = {bisect.bisect_left(begins, piece.start) for piece in segment(Document("d", "".join(chars)))}
+    cuts = {bisect.bisect_left(begins, start) for start, _ in sentence_spans("".join(chars))}
     return sorted({0} | {w for w in cuts if 0 < w < len(words) and not (inside and inside[w])})
 
 

@@ -117,3 +117,27 @@ def test_the_tagger_can_serve_several_threads(tiny_tagger: Tagger) -> None:
     alone = [tiny_tagger(t) for t in texts]
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(tiny_tagger, texts)) == alone
+
+
+def test_a_model_trained_on_sentences_tags_sentence_by_sentence(tiny_tagger: Tagger) -> None:
+    from demo.predict import Tagger as TaggerClass
+
+    text = f"{SENTENCE} El Dr. Pérez lo revisa.\n\n  {SENTENCE}"
+    by_sentence = TaggerClass(tiny_tagger.tokenizer, tiny_tagger.model, unit="sentence")
+    assert tiny_tagger.unit == "document"  # no `training_unit` in the tiny model's config
+    words = by_sentence.words(text)
+    assert all(a.end <= b.start for a, b in zip(words, words[1:], strict=False))
+    assert words[-1].end == len(text)
+    # each sentence is tagged alone: the same words and tags as the sentence by itself, shifted
+    alone = by_sentence.words(SENTENCE)
+    last = text.rindex(SENTENCE)
+    assert [(w.start - last, w.end - last, w.tag) for w in words if w.start >= last] == [
+        (w.start, w.end, w.tag) for w in alone
+    ]
+    assert all(text[e.start : e.end] == e.text for e in by_sentence(text))
+    assert by_sentence.words("   ") == []
+    tiny_tagger.model.config.training_unit = "sentence"  # what the notebook writes
+    try:
+        assert TaggerClass(tiny_tagger.tokenizer, tiny_tagger.model).unit == "sentence"
+    finally:
+        del tiny_tagger.model.config.training_unit

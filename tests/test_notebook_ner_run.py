@@ -94,6 +94,8 @@ def test_training_info_and_emissions(quick_run) -> None:
     assert info.steps == QUICK["max_steps"] and info.hyperparameters["max_length"] == QUICK["max_length"]
     # by default every sentence is a training window: many more samples than documents
     assert info.hyperparameters["unit"] == "sentence" and info.train_samples > 3 * info.train_documents
+    config = json.loads((run.model("ner") / "config.json").read_text())
+    assert config["training_unit"] == "sentence"  # the demo reads it to tag sentence by sentence
     assert {"torch", "transformers", "codecarbon"} <= set(info.libraries) and info.hardware["cpu_count"] >= 1
     assert info.wall_time_s > 0 and info.country_iso_code == "ESP"
     with (run.model("ner") / "emissions.csv").open(encoding="utf-8") as f:
