@@ -89,7 +89,7 @@ def _values(data: dict[str, Any], key: str) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
-FALLBACK_WARNING = "**Warning: fallback model"
+FALLBACK_WARNING = ("**Warning: fallback model", "**Aviso: modelo de reserva")  # English, Spanish card
 
 
 def _field_gaps(path: Path, page: Page, data: dict[str, Any], kind: str) -> list[Gap]:

@@ -2,9 +2,9 @@
 and `co2_eq_emissions` (grams, from emissions.csv), one template per language, plots.
 
     write_model_card(folder, context, "ner")          # README.md, README_ES.md, f1_per_label*.png, ...
-    write_model_card(folder, context, "instruction")  # README.md (English), the run's plots/*.png
+    write_model_card(folder, context, "instruction")  # README.md, README_ES.md, the run's plots/*.png
 
-An instruction model (LoRA adapters, `library_name: peft`) has its own template, `model_instruction`, and
+An instruction model (LoRA adapters, `library_name: peft`) has its own templates, `model_instruction`, and
 its `model-index` holds exact match, ROUGE-L and entity F1 (or accuracy) overall and per task and template
 (`metric_config` = the `per_task` key of metrics.json). Its `base_model` is the model the adapter sits on:
 never the model asked for when training fell back to another one.

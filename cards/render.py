@@ -21,7 +21,9 @@ from cards.numbers import Numbers
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "es")
 README = {"en": "README.md", "es": "README_ES.md"}
-MODEL_LANGUAGES = {"instruction": ("en",)}  # model cards written in fewer languages than LANGUAGES
+# Model cards written in fewer languages than LANGUAGES, by task; none today: every model card (ner,
+# instruction) has a template per language, README.md + README_ES.md.
+MODEL_LANGUAGES: dict[str, tuple[str, ...]] = {}
 
 
 def model_languages(task: str) -> tuple[str, ...]:

@@ -44,6 +44,7 @@ LAYOUT = [
     "cards/model-ner/README.md",
     "cards/model-ner/README_ES.md",
     "cards/model-instruction/README.md",
+    "cards/model-instruction/README_ES.md",
     "space/README.md",
     "space/app.py",
     "space/requirements.txt",
