@@ -76,7 +76,7 @@ def setup(tokens, max_length: int, candidate: str = "packaged", unit: str = "sen
             choice.path, num_labels=len(names), id2label=dict(enumerate(names))
         )
 
-    train = windowed(tokens["train"], tokenizer, max_length, 128, name="train", unit=unit)
+    train = windowed(tokens["train"], tokenizer, max_length, 128, name="train", unit=unit, train=True)
     return choice, tokenizer, model, train
 
 

@@ -105,6 +105,23 @@ def highlight(text: str, entities: Sequence[Entity] | Sequence[Any]) -> list[tup
     return pieces
 
 
+def window_contents(encoding: Any, piece_starts: Sequence[int]) -> list[list[tuple]]:
+    """Per window of a batch encoding (one text per piece, overflowing windows included): its word tokens as
+    (position, (piece start, word index), start, end), offsets in the whole text."""
+    shifts = [piece_starts[sample] for sample in encoding["overflow_to_sample_mapping"].tolist()]
+    windows = []
+    for w, row in enumerate(encoding["offset_mapping"].tolist()):
+        ids, shift = encoding.word_ids(w), shifts[w]
+        windows.append(
+            [
+                (i, (shift, ids[i]), row[i][0] + shift, row[i][1] + shift)
+                for i in range(len(ids))
+                if ids[i] is not None
+            ]
+        )
+    return windows
+
+
 class Tagger:
     """A token-classification model that tags texts of any length (see the module's docstring)."""
 
@@ -150,24 +167,20 @@ class Tagger:
                 return_tensors="pt",
             )
         probabilities = self._probabilities(encoding)
-        offsets = encoding["offset_mapping"].tolist()
-        shift = [pieces[sample][0] for sample in encoding["overflow_to_sample_mapping"].tolist()]
+        windows = window_contents(encoding, [start for start, _ in pieces])
         spans: dict[tuple[int, int], tuple[int, int]] = {}  # (piece, word) -> (start, end) in `text`
-        best: dict[tuple[int, int], tuple[int, str, float]] = {}  # (piece, word) -> (context, tag, score)
-        for w, row in enumerate(offsets):
-            word_ids = encoding.word_ids(w)
-            content = [i for i, word in enumerate(word_ids) if word is not None]
-            for i in content:
-                key, start, end = (shift[w], word_ids[i]), row[i][0] + shift[w], row[i][1] + shift[w]
+        for content in windows:
+            for _, key, start, end in content:
                 old = spans.get(key, (start, end))
                 spans[key] = (min(old[0], start), max(old[1], end))
-        for w, row in enumerate(offsets):
-            word_ids = encoding.word_ids(w)
-            content = [i for i, word in enumerate(word_ids) if word is not None]
-            for i in content:
-                key = (shift[w], word_ids[i])
-                context = min(i - content[0], content[-1] - i)
-                if row[i][0] + shift[w] == spans[key][0] and context >= best.get(key, (-1,))[0]:
+        best: dict[tuple[int, int], tuple[int, str, float]] = {}  # (piece, word) -> (context, tag, score)
+        for w, content in enumerate(windows):
+            if not content:
+                continue
+            first, last = content[0][0], content[-1][0]
+            for i, key, start, _ in content:
+                context = min(i - first, last - i)
+                if start == spans[key][0] and context >= best.get(key, (-1,))[0]:
                     score, label = probabilities[w][i].max(-1)
                     best[key] = (context, self.id2label[int(label)], float(score))
         return [Word(*spans[key], best[key][1], best[key][2]) for key in sorted(best)]

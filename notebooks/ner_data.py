@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+from annotate.corpus.sentences import sentence_spans
+
 IGNORE = -100
 UNITS = ("document", "sentence")
 
@@ -147,8 +149,6 @@ def sentence_starts(
 ) -> list[int]:
     """Index of the first word of each sentence (0 first). The text is rebuilt from the words at their
     character `offsets` (single spaces without them); `inside[w]` True (an `I-` tag) forbids a cut at w."""
-    from annotate.corpus.sentences import sentence_spans
-
     if not words:
         return [0]
     if offsets is None:

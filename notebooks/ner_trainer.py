@@ -1,6 +1,6 @@
 """Glue between the `tokens` view, the windows of `ner_data` and the transformers `Trainer`.
 
-    train = windowed(tokens["train"], tokenizer, max_length=512, stride=128, name="train", unit="sentence")
+    train = windowed(tokens["train"], tokenizer, 512, 128, name="train", unit="sentence", train=True)
     valid = windowed(tokens["validation"], tokenizer, 512, 128, sort_by_length=True)
     trainer = NerTrainer(..., train_dataset=train.dataset, eval_dataset=valid.dataset,
                          compute_metrics=metrics_for(valid, id2label), preprocess_logits_for_metrics=argmax)
@@ -59,11 +59,12 @@ def windowed(
     sort_by_length: bool = False,
     name: str = "",
     unit: str = "document",
+    train: bool = False,
 ) -> WindowedSplit:
-    """A split as windows (`unit`: whole documents or sentences); the train split's sentences never start
-    inside an entity."""
+    """A split as windows (`unit`: whole documents or sentences); with `train`, no sentence starts inside
+    an entity (the gold tags decide, so only for the split trained on)."""
     names = label_names(split)
-    windows = split_windows(split, tokenizer, max_length, stride, unit=unit, train=name == "train")
+    windows = split_windows(split, tokenizer, max_length, stride, unit=unit, train=train)
     if sort_by_length:
         windows.sort(key=lambda w: len(w.input_ids))
     return WindowedSplit(
