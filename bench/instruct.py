@@ -1,6 +1,6 @@
 """Benchmark of the instruction notebook's set-up, run by hand:
 
-    .venv/bin/python bench/instruct.py --run runs/pharmaconer [--steps 24] [--train-steps 400] [--test 200]
+    .venv/bin/python bench/instruct.py --run runs/pharmaconer [--steps 24] [--train-steps 1000] [--test 200]
 
 On `dataset/instruction` of a run folder (e.g. `annotate remix` of PharmaCoNER), with the notebook's tiny
 offline model (notebooks/instruct_model.py) and LoRA on every linear layer:
@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=512)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--train-steps", type=int, default=400)
+    parser.add_argument("--train-steps", type=int, default=1000)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--test", type=int, default=200, help="test samples generated before and after")
     parser.add_argument("--max-new-tokens", type=int, default=48)

@@ -3,11 +3,14 @@
     choice = choose_causal_model("bigscience/bloom-560m", allow_fallback=True, train_texts=texts)
     model = get_peft_model(base, lora_config(r=16, alpha=32, dropout=0.05, targets="all-linear"))
 
-Offline, with `allow_fallback`, the model is `tiny_causal_lm(texts)`: a Llama-style model with tiny sizes
-(`TINY_CONFIG`), randomly initialised, with a byte-level BPE vocabulary trained (tokenizers library) on the
-train split's texts. It exists so that every cell runs without the Hub; it learns the answer formats but
-not much more. Built once, cached under `~/.cache/somosnlp/fallback/` (or `$SOMOSNLP_CACHE`), keyed by the
-texts and the config. The choice of model reuses `notebooks.fallback` (same reasons, same one line).
+Offline, with `allow_fallback`, the model is `tiny_causal_lm(texts)`: a 2-layer Llama (`TINY_CONFIG`) with
+a byte-level BPE vocabulary trained (tokenizers library) on the train split's texts, whose embeddings hold
+each token's co-occurrence vector from those texts (`notebooks.context_vectors`), whose two attention heads
+are set to copy text (`notebooks.copy_heads`: a previous-token head and an induction head), and whose other
+weights are zero or random. It exists so that every cell runs without the Hub; LoRA teaches it the answer
+formats and which words of the input to copy, not much more. Built once (seconds), cached under
+`~/.cache/somosnlp/fallback/` (or `$SOMOSNLP_CACHE`), keyed by the texts and the config. The choice of
+model reuses `notebooks.fallback` (same reasons, same one line).
 """
 
 from __future__ import annotations
@@ -16,21 +19,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from notebooks.context_vectors import context_vectors
+from notebooks.copy_heads import CONTEXT_DIMS, COPY_CONFIG, GAINS, copy_config, set_copy_heads
 from notebooks.errors import ModelUnavailableError
 from notebooks.fallback import ModelChoice, cached_model, unavailable
 
-TINY_CONFIG = {
-    "hidden_size": 128,
-    "intermediate_size": 384,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 4,
-    "num_key_value_heads": 4,
-    "max_position_embeddings": 1024,
-    "tie_word_embeddings": True,
-    # ~1/sqrt(hidden_size) instead of Llama's 0.02: with frozen random embeddings of norm ~0.2 the logits
-    # could never leave +-3, and LoRA alone could not make any answer likely (the loss stalls near 7 nats)
-    "initializer_range": 0.09,
-}
+# what the cached fallback is keyed by (with the texts, the vocabulary size and the seed)
+TINY_CONFIG = {**COPY_CONFIG, "copy_gains": GAINS, "context_dims": CONTEXT_DIMS}
 TINY_VOCAB = 16000
 EOS, PAD = "<|endoftext|>", "<pad>"
 
@@ -54,25 +49,21 @@ def choose_causal_model(
 
 
 def tiny_causal_lm(texts: Sequence[str], vocab_size: int = TINY_VOCAB, seed: int = 42) -> Path:
-    """A tiny random Llama + byte-level BPE tokenizer trained on `texts`, built once and cached."""
+    """A tiny Llama with copy heads + byte-level BPE tokenizer trained on `texts`, built once and cached."""
     return cached_model("tiny-causal-lm", [TINY_CONFIG, vocab_size, seed], texts, build_tiny_causal_lm)
 
 
 def build_tiny_causal_lm(texts: Sequence[str], folder: Path, vocab_size: int, seed: int) -> None:
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import LlamaForCausalLM
 
     tokenizer = byte_level_tokenizer(texts, vocab_size)
     tokenizer.save_pretrained(str(folder))
     torch.manual_seed(seed)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        bos_token_id=tokenizer.eos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        **TINY_CONFIG,
-    )
-    LlamaForCausalLM(config).save_pretrained(str(folder))
+    model = LlamaForCausalLM(copy_config(len(tokenizer), tokenizer.eos_token_id, tokenizer.pad_token_id))
+    sequences = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts]
+    context = context_vectors(sequences, len(tokenizer), CONTEXT_DIMS, seed=seed)
+    set_copy_heads(model, seed, context).save_pretrained(str(folder))
 
 
 def byte_level_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
