@@ -8,8 +8,8 @@ induction circuit (a head that writes each position's previous token, and a head
 position whose previous token is the current one and predicts what came after it: Olsson et al. 2022,
 "In-context learning and induction heads"). A randomly initialised tiny model does not learn it in minutes
 of CPU: tuned with LoRA, with trainable embeddings, or fully, it learnt the answer formats but never copied
-a mention (entity F1 0; see the notebook's closing notes). So the offline fallback gets that circuit by
-construction and LoRA learns what to copy and when to stop, as it would on a pretrained model.
+a mention (entity F1 0 on the PharmaCoNER remix, `bench/instruct.py`). So the offline fallback gets that
+circuit by construction and LoRA learns what to copy and when to stop, as it would on a pretrained model.
 
 The residual stream (`HIDDEN` wide) is split into named blocks: `TOKEN` (a random unit vector per token),
 `CONSTANT` (1 for every token: it lets a head attend by position alone), `CONTEXT` (the token's
