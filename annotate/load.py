@@ -9,7 +9,7 @@ loading twice does not duplicate).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,18 +83,11 @@ def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
         drafts(documents, options.segment if options.task == "ner" else "none", source, options.licence)
     )
     suggest = suggester(options.suggestions, labels)  # loads a model or lexicon: fails before the server
-    with_suggestions = [0]
-
-    def batches() -> Iterator[list]:
-        for start in range(0, len(prepared), options.batch_size):
-            batch = to_records(
-                prepared[start : start + options.batch_size], options, labels, multi_label, suggest
-            )
-            with_suggestions[0] += sum(1 for r in batch if r.suggestions)
-            yield batch
-
+    batches = RecordBatches(
+        prepared, options.batch_size, lambda part: to_records(part, options, labels, multi_label, suggest)
+    )
     ws, dataset, created = log_all_or_nothing(
-        client, options, settings, labels, prefetched(batches()), len(prepared), progress
+        client, options, settings, labels, prefetched(iter(batches)), len(prepared), progress
     )
     write_run_info(options, client, dataset, corpus.format, labels)
     # written after every successful load; an empty file means no document was rejected
@@ -109,7 +102,7 @@ def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
         len(documents),
         len(prepared),
         list(labels),
-        with_suggestions[0],
+        batches.with_suggestions,
         len(corpus.problems),
         problems_file,
         splits,
@@ -233,6 +226,23 @@ def to_records(
 def chunks(records: Sequence[Any], size: int) -> Iterator[list]:
     for start in range(0, len(records), size):
         yield list(records[start : start + size])
+
+
+@dataclass
+class RecordBatches:
+    """The Argilla records of `drafts`, built `size` at a time by `build` as they are iterated (so that
+    suggesting for the next batch overlaps the upload of this one); counts the records with suggestions."""
+
+    drafts: Sequence[RecordDraft]
+    size: int
+    build: Callable[[Sequence[RecordDraft]], list]
+    with_suggestions: int = 0
+
+    def __iter__(self) -> Iterator[list]:
+        for start in range(0, len(self.drafts), self.size):
+            batch = self.build(self.drafts[start : start + self.size])
+            self.with_suggestions += sum(1 for record in batch if record.suggestions)
+            yield batch
 
 
 def prefetched(batches: Iterator[list]) -> Iterator[list]:

@@ -323,3 +323,20 @@ def test_prefetched_batches_keep_their_order_and_raise_where_they_fail() -> None
         for batch in prefetched(batches()):
             seen.append(batch)
     assert seen == [[1, 2], [3]]
+
+
+def test_record_batches_are_built_lazily_and_count_the_records_with_suggestions() -> None:
+    from types import SimpleNamespace
+
+    from annotate.load import RecordBatches, prefetched
+
+    built = []
+
+    def build(part):
+        built.append(list(part))
+        return [SimpleNamespace(suggestions=["x"] if n % 2 else []) for n in part]
+
+    batches = RecordBatches(list(range(5)), 2, build)
+    assert built == [] and batches.with_suggestions == 0
+    assert [len(b) for b in prefetched(iter(batches))] == [2, 2, 1]
+    assert built == [[0, 1], [2, 3], [4]] and batches.with_suggestions == 2
