@@ -239,8 +239,8 @@ class RecordBatches:
     with_suggestions: int = 0
 
     def __iter__(self) -> Iterator[list]:
-        for start in range(0, len(self.drafts), self.size):
-            batch = self.build(self.drafts[start : start + self.size])
+        for part in chunks(self.drafts, self.size):
+            batch = self.build(part)
             self.with_suggestions += sum(1 for record in batch if record.suggestions)
             yield batch
 

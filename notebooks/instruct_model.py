@@ -61,7 +61,7 @@ def build_tiny_causal_lm(texts: Sequence[str], folder: Path, vocab_size: int, se
     tokenizer.save_pretrained(str(folder))
     torch.manual_seed(seed)
     model = LlamaForCausalLM(copy_config(len(tokenizer), tokenizer.eos_token_id, tokenizer.pad_token_id))
-    sequences = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts]
+    sequences = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
     context = context_vectors(sequences, len(tokenizer), CONTEXT_DIMS, seed=seed)
     set_copy_heads(model, seed, context).save_pretrained(str(folder))
 
