@@ -108,6 +108,16 @@ def broken(**changes):
         ),
         (broken(passages=[]), "bad_record", "not a bigbio_kb record (no passages)"),
         (
+            broken(passages=[{"id": "p", "type": "text", "text": ["Se pautó"], "offsets": [["0", "8"]]}]),
+            "bad_record",
+            "casos.jsonl:1: document bb1: passage p: offset ['0', '8'] is not a pair of integers",
+        ),
+        (
+            broken(passages=[{"id": "p", "type": "text", "text": ["Se pautó"], "offsets": "0 8"}]),
+            "bad_record",
+            "passage p: offset '0 8' is not a pair of integers [start, end] (fix the record",
+        ),
+        (
             broken(
                 relations=[{"id": "R1", "type": "Mejora", "arg1_id": "T1", "arg2_id": "T9", "normalized": []}]
             ),

@@ -124,6 +124,23 @@ def test_offsets_count_carriage_returns_and_newlines_inside_spans_match_spaces(t
     assert doc.entities[0].text == ("insulina\r\nglargina",)
 
 
+def test_crlf_text_with_offsets_counting_lf_names_the_cause(tmp_path):
+    text = "Refiere mareo.\r\nSe pautó insulina.\r\n"  # "insulina" is 24-32 with LF, 25-33 with CRLF
+    files = {"train/caso.txt": text, "train/caso.ann": "T1\tPROTEINAS 24 32\tinsulina\n"}
+    for skip in (False, True):
+        with pytest.raises(InvalidCorpusError) as caught:
+            load_corpus(make_corpus(tmp_path, files), "brat", skip_invalid=skip)
+        (problem,) = caught.value.problems
+        assert (problem.kind, problem.file, problem.line) == ("crlf_offsets", "train/caso.ann", 1)
+        assert "train/caso.txt has CRLF (\\r\\n) line endings" in str(caught.value)
+        assert "convert the text to LF line endings" in str(caught.value)
+    lf = make_corpus(tmp_path / "lf", {"caso.txt": "Refiere mareo.\r\nSe pautó insulina.\r\n",
+                                       "caso.ann": "T1\tPROTEINAS 10 18\tinsulina\n"})  # fmt: skip
+    with pytest.raises(InvalidCorpusError) as caught:  # not explained by line endings: a plain mismatch
+        load_corpus(lf, "brat")
+    assert [p.kind for p in caught.value.problems] == ["text_mismatch"]
+
+
 CASES = {  # name: (files, kind, file, line, text in the message)
     "text-mismatch": (
         {"train/caso.txt": TEXT, "train/caso.ann": "T1\tPROTEINAS 10 18\tinsulina\n"},

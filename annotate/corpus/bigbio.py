@@ -153,6 +153,8 @@ def _text(passages: list[dict[str, Any]], doc_id: str) -> tuple[str | None, Any]
     for passage in passages:
         offsets, texts = passage.get("offsets") or [], passage.get("text") or []
         texts = [texts] if isinstance(texts, str) else texts
+        if (bad := _bad_offset(offsets)) is not None:
+            return None, f"passage {passage.get('id')}: offset {bad!r} is not a pair of integers [start, end]"
         if len(offsets) != len(texts) or any(
             e - s != len(t) for (s, e), t in zip(offsets, texts, strict=False)
         ):
@@ -164,6 +166,21 @@ def _text(passages: list[dict[str, Any]], doc_id: str) -> tuple[str | None, Any]
         chars.extend(" " * max(0, start - len(chars)))
         chars[start : start + len(piece)] = piece
     return "".join(chars), kept
+
+
+def _bad_offset(offsets: Any) -> Any:
+    """The first item of `offsets` that is not `[start, end]` with integer bounds (`offsets` itself when
+    it is not a list), or None."""
+    if not isinstance(offsets, list | tuple):
+        return offsets
+    for pair in offsets:
+        if not (
+            isinstance(pair, list | tuple)
+            and len(pair) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in pair)
+        ):
+            return pair
+    return None
 
 
 def _add_entity(

@@ -23,6 +23,10 @@ from annotate.errors import InvalidCorpusError
 _SKIP = "pass --skip-invalid to continue and list it in import_problems.jsonl"
 ADVICE = {  # kind -> what to do; the kinds whose advice does not mention --skip-invalid are fatal
     "text_mismatch": f"fix the offsets or {_SKIP}",
+    "crlf_offsets": (
+        "convert the text to LF line endings (e.g. `dos2unix FILE.txt`) and load again; "
+        "--skip-invalid would drop every entity after the first line break"
+    ),
     "offsets_past_end": f"fix the offsets or {_SKIP}",
     "bad_offsets": f"fix the offsets (0 <= start < end) or {_SKIP}",
     "malformed_line": f"fix the line or {_SKIP}",

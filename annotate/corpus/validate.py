@@ -100,7 +100,9 @@ class _Checker:
         self.rejected.setdefault(item_id, index)
 
     def _entity(self, entity: EntityDraft) -> Entity | None:
-        problem = _entity_problem(self.draft.text, entity, self.allowed, entity.id in self.seen)
+        problem = _entity_problem(
+            self.draft.text, entity, self.allowed, entity.id in self.seen, self.draft.metadata.get("file")
+        )
         self.seen.add(entity.id)
         if problem is not None:
             self._reject(entity.id, entity.line, *problem)
@@ -155,7 +157,11 @@ class _Checker:
 
 
 def _entity_problem(
-    text: str, entity: EntityDraft, allowed: Collection[str] | None, duplicate: bool
+    text: str,
+    entity: EntityDraft,
+    allowed: Collection[str] | None,
+    duplicate: bool,
+    text_file: str | None = None,
 ) -> tuple[str, str, str, str] | None:
     """(kind, reason, expected, found) of what is wrong with `entity`, or None."""
     where = entity.source
@@ -174,6 +180,13 @@ def _entity_problem(
             return "offsets_past_end", reason, f"end <= {len(text)}", str(end)
     found = " ".join(text[start:end] for start, end in entity.offsets)
     if entity.surface is not None and entity.surface not in (found, found.translate(_BLANKS)):
+        if _counts_lf(text, entity):
+            reason = (
+                f'{where} says "{entity.surface}" but the text there is "{found.translate(_BLANKS)}": '
+                f"{text_file or 'the text'} has CRLF (\\r\\n) line endings and these offsets count "
+                "each line break as one character"
+            )
+            return "crlf_offsets", reason, entity.surface, found
         return (
             "text_mismatch",
             f'{where} says "{entity.surface}" but the text there is "{found}"',
@@ -184,6 +197,17 @@ def _entity_problem(
         labels = ", ".join(sorted(allowed))
         return "unknown_label", f"{where}: label {entity.label} is not one of {labels}", labels, entity.label
     return None
+
+
+def _counts_lf(text: str, entity: EntityDraft) -> bool:
+    """Whether `entity` matches `text` once each CRLF counts as one character (offsets made on LF)."""
+    if "\r\n" not in text or entity.surface is None:
+        return False
+    lf = text.replace("\r\n", "\n")
+    if any(end > len(lf) for _, end in entity.offsets):
+        return False
+    found = " ".join(lf[start:end] for start, end in entity.offsets)
+    return entity.surface in (found, found.translate(_BLANKS))
 
 
 def _short(annotation_id: str, doc_id: str) -> str:
