@@ -8,6 +8,8 @@ outside this sub-package imports it.
 
 - `annotate.server.search`: the SQL search engine (SQLite FTS5 / PostgreSQL tsvector), registered as
   `sql` on Argilla's `SearchEngine` interface.
+- `annotate.server.connections`: pool sizes and SQLite busy timeout per process, set before Argilla
+  reads its settings.
 - `annotate.server.launch`: the entry points `annotate serve` runs in that virtualenv (migrate, owner,
   server, worker, workers), each registering the engine before Argilla reads its settings.
 """

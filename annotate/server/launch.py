@@ -5,9 +5,11 @@
     .venv-server/bin/python -m annotate.server.launch worker --workers 1
 
 The caller sets ARGILLA_HOME_PATH, ARGILLA_DATABASE_URL, ARGILLA_REDIS_URL, ARGILLA_SEARCH_ENGINE=sql
-and TMPDIR. The SQL engine is registered (by importing `annotate.server.search`) before anything reads
-Argilla's settings or builds its app, in the server and in the RQ worker alike: the worker's jobs index
-records too. Standard library + argilla_server only (see `annotate.server`).
+and TMPDIR; `connections.configure` adds the pool sizes and SQLite busy timeout of each process
+(environment defaults, so the caller's ARGILLA_* values win). The SQL engine is registered (by
+importing `annotate.server.search`) before anything reads Argilla's settings or builds its app, in the
+server and in the RQ worker alike: the worker's jobs index records too. Standard library +
+argilla_server only (see `annotate.server`).
 """
 
 from __future__ import annotations
@@ -137,6 +139,9 @@ def main(argv: list[str] | None = None) -> None:
     p_worker.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
 
+    from annotate.server import connections
+
+    connections.configure(args.command)  # before argilla_server reads its settings
     _register_engine()
     if args.command == "prepare":
         prepare(args.credentials)

@@ -11,6 +11,7 @@ totals, metrics, progress, vector similarity) with the database as the index: no
 copy of the records, nothing to rebuild after a crash. Modules:
 
     engine.py          the SearchEngine subclass (thin: opens sessions, delegates)
+    sessions.py        the engine's own connection pool (never a second one of Argilla's)
     records_query.py   one page of matching records: order, pagination, total
     plan.py            which index drives a query; facts about metadata values
     context.py         what a search needs to know about its dataset

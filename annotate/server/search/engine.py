@@ -39,7 +39,7 @@ from argilla_server.search_engine.base import (
 from sqlalchemy import Engine, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import metrics, records_query, schema, vectors
+from . import metrics, records_query, schema, sessions, vectors
 from .context import load_context
 from .dialect import Dialect, dialect_named
 from .plan import make_plan
@@ -67,7 +67,8 @@ class SQLSearchEngine(SearchEngine):
 
     @asynccontextmanager
     async def _db(self) -> AsyncIterator[AsyncSession]:
-        async with database.AsyncSessionLocal() as db:
+        """A session of the engine's own pool, never a second one of the caller's (see sessions.py)."""
+        async with sessions.session() as db:
             yield db
 
     async def ping(self) -> bool:

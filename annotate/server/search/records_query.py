@@ -3,18 +3,25 @@
 Order of the page, as Elasticsearch's engine orders it:
 - an explicit sort: by its keys, missing values last, ties in insertion order;
 - else a text query: by relevance, highest first;
-- else a user (the /me endpoints): a deterministic per-user order, see below;
+- else a user (the /me endpoints): the annotation queue, see below;
 - else insertion order (inserted_at, then id).
 
-Per-user order. Elasticsearch seeds `random_score` with the user id, so every user walks the
-dataset in a different, stable random order. Here the records are walked in the order of
-their ids (random UUID4s, so a random order unrelated to content or insertion), upwards or
-downwards, starting at a pivot, wrapping around at the end; pivot and direction come from a
-hash of the user id. Each user thus gets a stable order that starts somewhere else in the
-dataset, and the page is read straight off the (dataset_id, status, id) / (dataset_id, id)
-indexes instead of sorting the whole dataset on every request; only the count touches every
-matching record. The price: there are only 2 x N such walks, so two users whose pivots fall
-between the same two records (chance about 1 in 2N) share an order.
+Per-user order: the annotation queue. The Argilla UI (argilla-frontend RecordRepository,
+`getRecordsByAdvanceSearch`) asks POST /api/v1/me/datasets/{id}/records/search with the filters
+"response status = pending" (of the current user) and "record status = pending", and sends a
+`sort` only when the annotator picks one; the server passes the current user's id. So a /me
+search without text or sort is a queue, ordered to spread a team:
+1. fewest submitted answers first (anyone's), so a record another annotator already answered
+   waits until those nobody answered are taken; a record leaves everyone's queue, as in Argilla,
+   when the distribution marks it completed (`min_submitted` answers: the record status filter);
+2. then the user's own walk through the records: in the order of their ids (random UUID4s, so
+   a random order unrelated to content or insertion), upwards or downwards, starting at a pivot
+   and wrapping around at the end; pivot and direction come from a hash of the user id. Every
+   user's walk is a rotation of the same random cycle (or its reverse), so annotators working at
+   the same pace never open the same record at once, and their first records are as spread as
+   random picks. (A hash of user id + record id would need an SQL hash function SQLite lacks.)
+The page is sorted in SQL over the matching records (counting answers through the
+responses(record_id, status) index of `schema.py`).
 
 Metadata. Filters and sorts on metadata read the per-dataset expression indexes of
 `schema.py`; `plan.py` decides which one drives each query.
@@ -25,7 +32,8 @@ from __future__ import annotations
 import hashlib
 from uuid import UUID
 
-from argilla_server.models import Record
+from argilla_server.enums import ResponseStatus
+from argilla_server.models import Record, Response
 from argilla_server.search_engine.base import Filter, Order, SearchResponseItem, SearchResponses, TextQuery
 from sqlalchemy import Float, Select, and_, case, func, intersect, literal, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +51,19 @@ def user_walk(user_id: UUID | str) -> tuple[UUID, bool]:
     """Where the user's walk through the ids starts, and whether it goes downwards."""
     digest = hashlib.sha256(str(user_id).encode()).digest()
     return UUID(bytes=digest[:16]), bool(digest[16] & 1)
+
+
+def submitted_answers() -> ColumnElement[int]:
+    """How many submitted answers (of anyone) the record has."""
+    submitted = Response.record_id == Record.id, Response.status == ResponseStatus.submitted
+    return select(func.count()).where(*submitted).scalar_subquery()
+
+
+def queue_order(pivot: UUID, downwards: bool) -> list[ColumnElement]:
+    """ORDER BY of a user's queue: fewest submitted answers, then the user's walk from `pivot`."""
+    first_lap = Record.id <= pivot if downwards else Record.id >= pivot
+    walk = Record.id.desc() if downwards else Record.id.asc()
+    return [submitted_answers().asc(), case((first_lap, 0), else_=1).asc(), walk]
 
 
 def matching_condition(
@@ -103,7 +124,8 @@ async def search(
     if has_text:
         plan = Plan()  # text hits drive the query: no metadata index hint applies
     if not sort and not has_text and user_id is not None:
-        return await _per_user_page(db, ctx, plan, matching, *user_walk(user_id), offset, limit)
+        order = queue_order(*user_walk(user_id))
+        return await _fully_sorted(db, ctx, plan, matching, order, offset, limit)
 
     if sort and plan.sort_index is not None:
         return await _sorted_by_metadata(db, ctx, plan, matching, sort, offset, limit)
@@ -185,42 +207,10 @@ async def _sorted_by_metadata(
             (matching.where(key.is_not(None)), [*first, *rest], valued, plan.page_index(total)),
             (matching.where(key.is_(None)), rest, total - valued, plan.count_index),
         ]
-    return await _laps(db, ctx, parts, offset, limit, total, score=True)
+    return await _laps(db, ctx, parts, offset, limit, total)
 
 
-async def _per_user_page(
-    db: AsyncSession,
-    ctx: DatasetContext,
-    plan: Plan,
-    matching: Select,
-    pivot: UUID,
-    downwards: bool,
-    offset: int,
-    limit: int,
-) -> SearchResponses:
-    first_lap = Record.id <= pivot if downwards else Record.id >= pivot
-    order = [Record.id.desc() if downwards else Record.id.asc()]
-    total, first_part = await _lap_counts(db, ctx, plan, matching, first_lap)
-    parts = [
-        (matching.where(first_lap), order, first_part, None),
-        (matching.where(~first_lap), order, total - first_part, None),
-    ]
-    return await _laps(db, ctx, parts, offset, limit, total, score=False)
-
-
-async def _lap_counts(
-    db: AsyncSession, ctx: DatasetContext, plan: Plan, matching: Select, first_lap: ColumnElement[bool]
-) -> tuple[int, int]:
-    """(matching records, those in the first lap), in one pass."""
-    columns = (func.count(), func.count(case((first_lap, 1))))
-    counting = matching.with_only_columns(*columns, maintain_column_froms=True)
-    total, first = (await db.execute(ctx.dialect.sql.with_index(counting, plan.count_index))).one()
-    return int(total), int(first)
-
-
-async def _laps(
-    db: AsyncSession, ctx: DatasetContext, parts, offset: int, limit: int, total: int, score: bool
-):
+async def _laps(db: AsyncSession, ctx: DatasetContext, parts, offset: int, limit: int, total: int):
     """The page [offset, offset + limit) over consecutive parts (statement, order, size, index)."""
     items: list[SearchResponseItem] = []
     start = 0
@@ -231,7 +221,7 @@ async def _laps(
             local_offset = max(0, offset + len(items) - start)
             page = ctx.dialect.sql.with_index(statement, index).order_by(*order)
             rows = await db.execute(page.offset(local_offset).limit(limit - len(items)))
-            items += [_item(row.id, row.score if score else MATCH_ALL_SCORE) for row in rows]
+            items += [_item(row.id, row.score) for row in rows]
         start += size
     return SearchResponses(items=items, total=total)
 

@@ -14,6 +14,7 @@ start together do not race:
     records(dataset_id, inserted_at, id)  insertion order
     vectors(vector_settings_id, updated_at, record_id)  vector cache validation
     responses(user_id, status, record_id)  a user's responses by status (filters, progress)
+    responses(record_id, status)       submitted answers per record (the annotation queue)
   and, per published dataset and metadata property, a partial expression index
   (annotate_search_md_<hash>) on (value, inserted_at, id) WHERE dataset_id = <that
   dataset>, used by metadata filters, sorts and metrics (on PostgreSQL >= 14 with extended
@@ -47,6 +48,7 @@ EXTRA_INDEXES = {
     "annotate_search_records_dataset_inserted": "records(dataset_id, inserted_at, id)",
     "annotate_search_vectors_settings_updated": "vectors(vector_settings_id, updated_at, record_id)",
     "annotate_search_responses_user_status": "responses(user_id, status, record_id)",
+    "annotate_search_responses_record_status": "responses(record_id, status)",
 }
 _LOGGER = logging.getLogger(__name__)
 _ensured: set[str] = set()

@@ -1,0 +1,47 @@
+"""The search engine's own database sessions, from a pool apart from Argilla's.
+
+Argilla calls the engine while the request (or job) holds a session of its own, with one of the
+connections of `argilla_server.database`'s pool checked out. Had the engine taken a second one from
+that pool, a burst of requests could check out every connection and then all wait for a second one
+(`QueuePool limit ... reached`, HTTP 500 after 30 s, everything stalled meanwhile). Its own pool
+cannot deadlock: an engine session holds its connection only for its own queries, which wait for
+nothing else (WAL readers never wait on SQLite; PostgreSQL readers take no blocking locks).
+
+Sizes come from ANNOTATE_SEARCH_POOL_SIZE and ANNOTATE_SEARCH_POOL_OVERFLOW (set by
+`annotate.server.connections`); a size of 0 (the default) opens one connection per engine call and
+closes it after, as the RQ worker wants: each of its jobs runs in a new event loop, and an asyncpg
+connection must not outlive its loop. For the same reason a pooled engine belongs to one event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from argilla_server.settings import settings
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+_factory: tuple[asyncio.AbstractEventLoop, AsyncEngine, async_sessionmaker[AsyncSession]] | None = None
+
+
+def pool_args() -> dict:
+    """create_async_engine arguments: Argilla's connect arguments (SQLite busy timeout) and our pool."""
+    size = int(os.environ.get("ANNOTATE_SEARCH_POOL_SIZE", "0"))
+    args = {key: value for key, value in settings.database_engine_args.items() if key == "connect_args"}
+    if size <= 0:
+        return {**args, "poolclass": NullPool}
+    overflow = int(os.environ.get("ANNOTATE_SEARCH_POOL_OVERFLOW", "0"))
+    return {**args, "pool_size": size, "max_overflow": overflow}
+
+
+def session() -> AsyncSession:
+    """A new session on the engine's own pool (of the running event loop)."""
+    global _factory
+    loop = asyncio.get_running_loop()
+    if _factory is None or _factory[0] is not loop:
+        if _factory is not None:
+            _factory[1].sync_engine.dispose(close=False)  # its loop is gone: let go, do not await
+        engine = create_async_engine(settings.database_url, **pool_args())
+        _factory = (loop, engine, async_sessionmaker(engine, expire_on_commit=False))
+    return _factory[2]()
