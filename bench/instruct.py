@@ -3,7 +3,7 @@
     .venv/bin/python bench/instruct.py --run runs/pharmaconer [--steps 24] [--train-steps 1000] [--test 200]
 
 On `dataset/instruction` of a run folder (e.g. `annotate remix` of PharmaCoNER), with the notebook's tiny
-offline model (notebooks/instruct_model.py) and LoRA on every linear layer:
+offline model (notebooks/instruct/model.py) and LoRA on every linear layer:
 1. training tokens/s of the notebook's set-up (prompt masking, dynamic padding, length grouping) vs a naive
    one (every sample padded to max_length, random order), same model, same samples, same steps,
    interleaved and repeated (best of --repeat); tokens = real (non-padding) tokens of the batches, so both
@@ -39,8 +39,8 @@ def setup(run: RunFolder, samples: int, max_length: int, seed: int):
     from peft import get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from notebooks.instruct_data import encode_split, load_instructions
-    from notebooks.instruct_model import choose_causal_model, load_tokenizer, lora_config
+    from notebooks.instruct.data import encode_split, load_instructions
+    from notebooks.instruct.model import choose_causal_model, load_tokenizer, lora_config
 
     data = load_instructions(run)
     texts = sorted(
@@ -109,9 +109,9 @@ def padded_tokens(trainer, dataset) -> int:
 
 
 def evaluate(model, tokenizer, test, max_new_tokens: int, batch: int):
-    from notebooks.instruct_data import generation_prompts
-    from notebooks.instruct_generate import generate
-    from notebooks.instruct_metrics import score
+    from notebooks.instruct.data import generation_prompts
+    from notebooks.instruct.generate import generate
+    from notebooks.instruct.metrics import score
 
     indices = list(range(len(test)))
     answers = generate(model, tokenizer, generation_prompts(test, tokenizer, indices), max_new_tokens, batch)

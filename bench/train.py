@@ -58,9 +58,9 @@ def setup(tokens, max_length: int, candidate: str = "packaged", unit: str = "sen
     the notebook uses offline; `scratch`: the small BERT built from a config)."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    from notebooks.fallback import choose_model
-    from notebooks.ner_data import label_names
-    from notebooks.ner_trainer import windowed
+    from notebooks.common.fallback import choose_model
+    from notebooks.ner.data import label_names
+    from notebooks.ner.trainer import windowed
 
     choice = choose_model(
         "PlanTL-GOB-ES/bsc-bio-ehr-es",
@@ -93,8 +93,8 @@ def train_seconds(
     """Wall seconds of `steps` training steps (after one warm-up step) with one set-up."""
     from transformers import DataCollatorForTokenClassification, TrainingArguments, set_seed
 
-    from notebooks.ner_trainer import NerTrainer
-    from notebooks.tracking import emissions_tracker
+    from notebooks.ner.trainer import NerTrainer
+    from notebooks.common.tracking import emissions_tracker
 
     set_seed(0)
     collator = (
@@ -161,7 +161,7 @@ def throughput(args, tokenizer, model, train) -> dict[str, float]:
 
 
 def tracker_cost(args, tokenizer, model, train) -> dict[str, float]:
-    from notebooks.tracking import emissions_tracker
+    from notebooks.common.tracking import emissions_tracker
 
     runs: dict[str, list[float]] = {"without": [], "with": [], "alone": []}
     folder = Path(tempfile.mkdtemp())
@@ -289,7 +289,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     console.print(f"load average at the start: {os.getloadavg()} on {os.cpu_count()} cores")
-    from notebooks.run_inputs import load_tokens
+    from notebooks.common.run_inputs import load_tokens
 
     tokens = gold_tokens(args.corpus) if args.corpus else load_tokens(RunFolder(args.run))
     choice, tokenizer, model, train = setup(tokens, args.max_length, args.candidate, args.unit)

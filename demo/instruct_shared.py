@@ -4,7 +4,7 @@
     generate(model, tokenizer, [ids], max_new_tokens=128)                                 # greedy, as on test
     parse_answer("extraccion", "FARMACO: metformina")                   # [("FARMACO", "metformina")]
 
-In the workspace this module re-exports `notebooks.instruct_data`, `notebooks.instruct_generate` and
+In the workspace this module re-exports `notebooks.instruct.data`, `notebooks.instruct.generate` and
 `annotate.remix_answers`. The Space has neither package: `python -m demo space` writes its
 `ner_demo/instruct_shared.py` with the source of exactly these names copied out of those modules
 (`demo.space.shared_source`), so the demo prompts and reads answers the way the model was trained and scored.
@@ -13,13 +13,13 @@ In the workspace this module re-exports `notebooks.instruct_data`, `notebooks.in
 from __future__ import annotations
 
 from annotate.remix_answers import EXTRACTION_TASKS, TASKS, AnswerFormatError, parse_answer, parse_entities
-from notebooks.instruct_data import prompt_ids, prompt_text
-from notebooks.instruct_generate import generate
+from notebooks.instruct.data import prompt_ids, prompt_text
+from notebooks.instruct.generate import generate
 
 #: module -> the top-level names the Space's copy needs (with what they call), in source order
 SOURCES = {
-    "notebooks/instruct_data.py": ("PLAIN", "PLAIN_NO_INPUT", "user_message", "prompt_text", "prompt_ids"),
-    "notebooks/instruct_generate.py": ("generate",),
+    "notebooks/instruct/data.py": ("PLAIN", "PLAIN_NO_INPUT", "user_message", "prompt_text", "prompt_ids"),
+    "notebooks/instruct/generate.py": ("generate",),
     "annotate/remix_answers.py": (
         "EXTRACTION_TASKS",
         "TASKS",

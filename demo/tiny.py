@@ -239,8 +239,8 @@ def add_tiny_instruction_model(
     from peft import LoraConfig, TaskType, get_peft_model
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from notebooks.instruct_data import encode
-    from notebooks.instruct_model import byte_level_tokenizer
+    from notebooks.instruct.data import encode
+    from notebooks.instruct.model import byte_level_tokenizer
 
     datasets.disable_progress_bars()
     samples = [

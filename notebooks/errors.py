@@ -1,7 +1,8 @@
-"""Errors the notebooks stop with: one line in Jupyter and papermill, no traceback.
+"""Every error the notebooks stop with: one line in Jupyter and papermill, no traceback.
 
 IPython shows `_render_traceback_()` instead of the traceback when an exception defines it, so a stage
-that cannot run says why in one line, as the `annotate` CLI does.
+that cannot run says why in one line, as the `annotate` CLI does. Each error has the built-in base that
+says what went wrong; only the run folder's missing or malformed inputs are run-folder errors.
 """
 
 from __future__ import annotations
@@ -22,3 +23,7 @@ class NotebookInputError(OneLine, RunFolderError):
 
 class ModelUnavailableError(OneLine, OSError):
     """The model asked for cannot be loaded and no fallback is allowed or possible."""
+
+
+class ParameterError(OneLine, ValueError):
+    """A notebook parameter has a value the notebook cannot use (names the parameter and the choices)."""

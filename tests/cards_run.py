@@ -303,7 +303,7 @@ def shared_run(factory, name: str = "demo", *, cards: bool = False, **options) -
     if key not in _SHARED:
         run = build_run(factory.mktemp("cards-runs") / name, **options)
         if cards:
-            from cards.build import build_cards
+            from cards.write.build import build_cards
 
             build_cards(run.path)
         _SHARED[key] = run.path
@@ -348,13 +348,13 @@ def write_instruction_model(
     run: RunFolder, *, fallback: bool = False, merged: bool = False, log: list[dict] | None = None
 ) -> Metrics:
     """models/instruction/ from `dataset/instruction` (made by `annotate.remix` when absent): metrics.json
-    scored by `notebooks.instruct_metrics.score` on `planted_answers`, test_generations.jsonl, plots,
+    scored by `notebooks.instruct.metrics.score` on `planted_answers`, test_generations.jsonl, plots,
     training.json (`TrainingInfo` as the notebook fills it), emissions.csv and adapter_config.json."""
     from annotate.remix import remix
-    from cards.texts import load_view
-    from notebooks import instruct_plots
-    from notebooks.instruct_generate import write_predictions
-    from notebooks.instruct_metrics import score
+    from cards.facts.texts import load_view
+    from notebooks.instruct import plots as instruct_plots
+    from notebooks.instruct.generate import write_predictions
+    from notebooks.instruct.metrics import score
 
     if not run.dataset_view("instruction").exists():
         remix(run)

@@ -14,11 +14,11 @@ from cards_run import INSTRUCTION_BASE, build_run, copy_run, shared_run, write_i
 from typer.testing import CliRunner
 
 from annotate.runfolder import Metrics, RunFolder
-from cards.build import BuildResult, build_cards
-from cards.check import check_card
-from cards.check_numbers import Known, known_from_run
+from cards.check.card import check_card
+from cards.check.known import Known, known_from_run
 from cards.cli import app
-from cards.model_card import instruction_results
+from cards.write.build import BuildResult, build_cards
+from cards.write.model_card import instruction_results
 
 CARD = "model-instruction/README.md"
 CARD_ES = "model-instruction/README_ES.md"
@@ -181,7 +181,7 @@ def test_the_spanish_card_states_the_same_scores(run: RunFolder, metrics: Metric
 
 
 def test_the_spanish_card_is_in_spanish_with_the_sections_of_the_ner_one(run: RunFolder) -> None:
-    from notebooks.instruct_metrics import SCHEME_F1
+    from notebooks.instruct.metrics import SCHEME_F1
 
     text = (run.cards / CARD_ES).read_text()
     assert text.startswith("---\n") and f"# Ficha del modelo {run.path.name}-instruction" in text
@@ -362,7 +362,7 @@ def test_the_cli_fails_on_a_tampered_card(run: RunFolder, tmp_path: Path, card: 
 
 
 def test_a_test_split_without_extraction_is_scored_by_rouge_l() -> None:
-    from notebooks.instruct_metrics import SCHEME_ROUGE, score
+    from notebooks.instruct.metrics import SCHEME_ROUGE, score
 
     metrics = score(["mencion", "mencion"], ["si-no", "si-no"], ["sí", "no"], ["sí", "sí"], model="m")
     assert metrics.scheme == SCHEME_ROUGE

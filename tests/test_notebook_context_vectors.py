@@ -1,4 +1,4 @@
-"""Distributional token vectors of the tiny offline causal LM (`notebooks.context_vectors`)."""
+"""Distributional token vectors of the tiny offline causal LM (`notebooks.instruct.context_vectors`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import torch
 
-from notebooks.context_vectors import context_vectors, cooccurrences, ppmi
+from notebooks.instruct.context_vectors import context_vectors, cooccurrences, ppmi
 
 # two kinds of words in their own contexts: drugs (10-14) after "con" (1) and before "mg" (2);
 # symptoms (20-24) after "presenta" (3) and before "intenso" (4); 30 never appears

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from notebooks.copy_heads import (
+from notebooks.instruct.copy_heads import (
     CONSTANT,
     CONTEXT_DIMS,
     OUTPUT,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from annotate.runfolder import RunFolder
-from notebooks.errors import NotebookInputError
-from notebooks.instruct_data import (
+from notebooks.errors import ModelUnavailableError, NotebookInputError
+from notebooks.instruct.data import (
     IGNORE,
     encode,
     encode_split,
@@ -16,7 +16,7 @@ from notebooks.instruct_data import (
     load_instructions,
     prompt_text,
 )
-from notebooks.instruct_model import byte_level_tokenizer, target_modules
+from notebooks.instruct.model import byte_level_tokenizer, choose_causal_model, target_modules
 
 TEXTS = [
     "Extraiga todas las entidades del texto de estos tipos: FARMACO, PROTEINA.",
@@ -110,8 +110,6 @@ def test_lora_target_modules(spec, expected) -> None:
 
 
 def test_offline_without_fallback_says_so_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    from notebooks.errors import ModelUnavailableError
-    from notebooks.instruct_model import choose_causal_model
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelUnavailableError) as error:
@@ -122,7 +120,6 @@ def test_offline_without_fallback_says_so_in_one_line(monkeypatch: pytest.Monkey
 
 
 def test_the_tiny_fallback_is_built_once_and_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from notebooks.instruct_model import choose_causal_model
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("SOMOSNLP_CACHE", str(tmp_path))

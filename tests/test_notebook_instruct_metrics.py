@@ -1,10 +1,10 @@
-"""ROUGE-L, exact match and the instruction scores of `notebooks/instruct_metrics.py`, computed by hand."""
+"""ROUGE-L, exact match and the instruction scores of `notebooks/instruct/metrics.py`, computed by hand."""
 
 from __future__ import annotations
 
 import pytest
 
-from notebooks.instruct_metrics import SCHEME_F1, SCHEME_ROUGE, exact_match, lcs_length, rouge_l, score, table
+from notebooks.instruct.metrics import SCHEME_F1, SCHEME_ROUGE, exact_match, lcs_length, rouge_l, score, table
 
 
 def test_lcs_by_hand() -> None:

@@ -71,8 +71,8 @@ def test_the_outputs_are_all_there_in_time(quick_run) -> None:
 
 
 def test_metrics_agree_with_the_predictions(quick_run) -> None:
-    from notebooks.instruct_generate import read_predictions
-    from notebooks.instruct_metrics import score
+    from notebooks.instruct.generate import read_predictions
+    from notebooks.instruct.metrics import score
 
     run, _ = quick_run
     metrics = run.read_json(run.model("instruction") / "metrics.json", Metrics)
@@ -125,7 +125,7 @@ def test_the_adapter_reloads_with_peft_and_generates_like_the_merged_model(quick
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from notebooks.instruct_data import prompt_text
+    from notebooks.instruct.data import prompt_text
 
     run, _ = quick_run
     out = run.model("instruction")

@@ -1,16 +1,20 @@
-"""Label alignment, windows and merging predictions back to words (notebooks/ner_data.py), on a tiny
+"""Label alignment, windows and merging predictions back to words (notebooks/ner/data.py), on a tiny
 WordPiece tokenizer trained here (no network, no model)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from notebooks.fallback import wordpiece_tokenizer
-from notebooks.ner_data import (
+from notebooks.common.fallback import wordpiece_tokenizer
+from notebooks.ner.data import (
     IGNORE,
+    Window,
     document_windows,
     encode_words,
     merge_predictions,
+    sentence_starts,
     special_tokens,
     split_windows,
     window_spans,
@@ -86,7 +90,6 @@ def test_a_long_document_is_windowed_and_every_word_gets_one_prediction(tokenize
 
 
 def test_merge_takes_the_window_with_most_context() -> None:
-    from notebooks.ner_data import Window
 
     # word 2 sits at the right edge of window A and in the middle of window B: B decides
     a = Window(doc=0, start=0, end=3, input_ids=[9] * 5, labels=[IGNORE] * 5, word_ids=[None, 0, 1, 2, None])
@@ -97,8 +100,6 @@ def test_merge_takes_the_window_with_most_context() -> None:
 
 def words_at(text: str) -> tuple[list[str], list[list[int]]]:
     """Words and punctuation with their character offsets, like the `tokens` view."""
-    import re
-
     found = [(m.group(), [m.start(), m.end()]) for m in re.finditer(r"\w+|[^\w\s]", text)]
     return [w for w, _ in found], [o for _, o in found]
 
@@ -110,7 +111,6 @@ CLINICAL = (
 
 
 def test_sentences_start_after_a_full_stop_but_not_after_an_abbreviation_or_a_unit() -> None:
-    from notebooks.ner_data import sentence_starts
 
     words, offsets = words_at(CLINICAL)
     starts = sentence_starts(words, offsets)

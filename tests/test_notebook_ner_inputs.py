@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from annotate.runfolder import RunFolder, RunFolderError
-from notebooks import fallback, ner_outputs, tracking
+from notebooks.common import fallback, outputs, tracking
+from notebooks.common.run_inputs import load_tokens
 from notebooks.errors import ModelUnavailableError, NotebookInputError
-from notebooks.run_inputs import load_tokens
+from notebooks.ner.predictions import write_predictions
 
 STAGE = "python -m annotate export"
 
@@ -93,16 +94,16 @@ def test_a_local_folder_is_used_as_is(tmp_path: Path) -> None:
 
 def test_predictions_file_and_atomic_publish(tmp_path: Path) -> None:
     run = RunFolder(tmp_path)
-    staging = ner_outputs.staging_dir(run)
-    ner_outputs.checkpoints_dir(staging).mkdir()
-    ner_outputs.write_predictions(
+    staging = outputs.staging_dir(run, "ner")
+    outputs.checkpoints_dir(staging).mkdir()
+    write_predictions(
         staging / "test_predictions.jsonl", ["d1"], [["con", "insulina"]], [["O", "B-P"]], [["O", "O"]]
     )
     with pytest.raises(ValueError, match="d2: tokens, gold and pred differ"):
-        ner_outputs.write_predictions(staging / "x.jsonl", ["d2"], [["a"]], [["O"]], [["O", "O"]])
+        write_predictions(staging / "x.jsonl", ["d2"], [["a"]], [["O"]], [["O", "O"]])
     (staging / "x.jsonl").unlink()
-    out = ner_outputs.publish(run, staging)
-    assert ner_outputs.read_predictions(out / "test_predictions.jsonl") == [
+    out = outputs.publish(run, staging, "ner")
+    assert outputs.read_jsonl(out / "test_predictions.jsonl") == [
         {"id": "d1", "tokens": ["con", "insulina"], "gold": ["O", "B-P"], "pred": ["O", "O"]}
     ]
     assert sorted(p.name for p in run.models.iterdir()) == ["ner"]  # staging and checkpoints are gone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notebooks.ner_metrics import entity_labels, entity_scores, flat_scores
+from notebooks.ner.metrics import entity_labels, entity_scores, flat_scores
 
 
 def test_hand_computed_precision_recall_f1() -> None:

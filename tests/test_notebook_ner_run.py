@@ -70,7 +70,7 @@ def test_the_outputs_are_all_there(quick_run) -> None:
 
 
 def test_metrics_cover_every_label_and_agree_with_the_predictions(quick_run) -> None:
-    from notebooks.ner_metrics import entity_scores
+    from notebooks.ner.metrics import entity_scores
 
     run, _ = quick_run
     metrics = run.read_json(run.model("ner") / "metrics.json", Metrics)

@@ -6,14 +6,17 @@
 Why: extraction answers copy words of the input ("NORMALIZABLES: metformina"). Pretrained LMs copy with an
 induction circuit (a head that writes each position's previous token, and a head that finds an earlier
 position whose previous token is the current one and predicts what came after it: Olsson et al. 2022,
-"In-context learning and induction heads"). A randomly initialised tiny model does not learn it in minutes
-of CPU: tuned with LoRA, with trainable embeddings, or fully, it learnt the answer formats but never copied
-a mention (entity F1 0 on the PharmaCoNER remix, `bench/instruct.py`). So the offline fallback gets that
-circuit by construction and LoRA learns what to copy and when to stop, as it would on a pretrained model.
+"In-context learning and induction heads"). A randomly initialised tiny model did not learn it on a CPU:
+tuned with LoRA, with trainable embeddings, or fully, it learnt the answer formats but copied no mention
+(`bench/instruct.py` scores the extraction answers before and after tuning;
+`tests/test_notebook_copy_heads.py` checks that a random model of this shape does not copy and this one
+does). So the offline fallback gets that circuit by construction and LoRA learns what to copy and when to
+stop, as it would on a pretrained model.
 
 The residual stream (`HIDDEN` wide) is split into named blocks: `TOKEN` (a random unit vector per token),
 `CONSTANT` (1 for every token: it lets a head attend by position alone), `CONTEXT` (the token's
-distributional vector, `notebooks.context_vectors`, when given: what tells a drug name from other words),
+distributional vector, `context_vectors` beside this module, when given: what tells a drug name from other
+words),
 `PREVIOUS` (the token before, written by layer 0) and `OUTPUT` (the token to predict, written by layer 1;
 the only block `lm_head` reads). Head 0 of layer 0 attends to the position before (rotary phases of its
 query shifted by one position); head 0 of layer 1 matches its `TOKEN` against the keys' `PREVIOUS` on the

@@ -1,4 +1,4 @@
-"""Glue between the `tokens` view, the windows of `ner_data` and the transformers `Trainer`.
+"""Glue between the `tokens` view, the windows of `notebooks.ner.data` and the transformers `Trainer`.
 
     train = windowed(tokens["train"], tokenizer, 512, 128, name="train", unit="sentence", train=True)
     valid = windowed(tokens["validation"], tokenizer, 512, 128, sort_by_length=True)
@@ -19,8 +19,8 @@ import torch
 from torch.utils.data import SequentialSampler
 from transformers import Trainer
 
-from notebooks.ner_data import Window, label_names, merge_predictions, split_windows, windows_dataset
-from notebooks.ner_metrics import entity_labels, entity_scores, flat_scores
+from notebooks.ner.data import Window, label_names, merge_predictions, split_windows, windows_dataset
+from notebooks.ner.metrics import entity_labels, entity_scores, flat_scores
 
 
 class NerTrainer(Trainer):

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from annotate.runfolder import Metrics
-from notebooks.ner_plots import _pyplot, _save
+from notebooks.common.figures import pyplot, save
 
 
 def learning_curve(log_history: list[dict[str, Any]], path: Path) -> Path:
     """Training loss per logging step and validation loss per evaluation (answer tokens only)."""
-    plt = _pyplot()
+    plt = pyplot()
     train = [(h["step"], h["loss"]) for h in log_history if "loss" in h]
     evals = [(h["step"], h["eval_loss"]) for h in log_history if "eval_loss" in h]
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -27,12 +27,12 @@ def learning_curve(log_history: list[dict[str, Any]], path: Path) -> Path:
     ax.set_ylabel("loss (answer tokens)")
     ax.legend()
     ax.set_title("Learning curve")
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def scores_per_task(metrics: Metrics, path: Path) -> Path:
     """Exact match, ROUGE-L and the main score (entity F1 or accuracy) per task on the test split."""
-    plt = _pyplot()
+    plt = pyplot()
     tasks = [name for name in sorted(metrics.per_task) if "/" not in name]
     series = [
         ("exact match", [metrics.per_task[t].extra["exact_match"] for t in tasks]),
@@ -48,4 +48,4 @@ def scores_per_task(metrics: Metrics, path: Path) -> Path:
     ax.set_ylim(0, 1)
     ax.legend()
     ax.set_title("Scores per task (test)")
-    return _save(fig, path)
+    return save(fig, path)

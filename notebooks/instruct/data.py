@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotate.runfolder import RunFolder
-from notebooks.run_inputs import load_view, malformed
+from notebooks.common.run_inputs import load_view, malformed
 
 IGNORE = -100
 COLUMNS = ("instruction", "input", "output", "task", "template_id")

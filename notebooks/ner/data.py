@@ -28,6 +28,7 @@ from itertools import accumulate
 from typing import Any
 
 from annotate.corpus.sentences import sentence_spans
+from notebooks.errors import ParameterError
 
 IGNORE = -100
 UNITS = ("document", "sentence")
@@ -80,7 +81,10 @@ def window_spans(word_ids: Sequence[int], size: int, stride: int) -> list[tuple[
     """(start, end) sub-token ranges of at most `size` covering everything, consecutive ones sharing about
     `stride` sub-tokens; cuts fall between words unless a single word is longer than the window."""
     if size < 1 or not 0 <= stride < size:
-        raise ValueError(f"need size >= 1 and 0 <= stride < size, got size={size}, stride={stride}")
+        raise ParameterError(
+            f"windows need size >= 1 and 0 <= stride < size, got size={size}, stride={stride} "
+            "(raise max_length or lower stride)"
+        )
     n = len(word_ids)
 
     def word_start(position: int, floor: int) -> int:  # move back to the first sub-token of its word
@@ -178,7 +182,7 @@ def split_windows(
     `token_offsets`), document order; `unit="sentence"` windows each sentence on its own (with `train`,
     no sentence starts inside an entity)."""
     if unit not in UNITS:
-        raise ValueError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
+        raise ParameterError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
     specials = special_tokens(tokenizer)
     inside_ids = {i for i, name in enumerate(label_names(split)) if name.startswith("I-")} if train else set()
     windows: list[Window] = []

@@ -3,17 +3,18 @@
     answers = generate(model, tokenizer, prompts, max_new_tokens=64, batch_size=8)   # one string each
     write_predictions(path, test_split, indices, answers)
 
-Prompts are token ids (as in training, `instruct_data.generation_prompts`); batches are made of prompts
-of similar length, padded on the left, and the answers come back in the order of the prompts. Decoding
-stops at the end-of-sequence token; the answer is the new text only, stripped.
+Prompts are token ids (as in training, `notebooks.instruct.data.generation_prompts`); batches are made of
+prompts of similar length, padded on the left, and the answers come back in the order of the prompts.
+Decoding stops at the end-of-sequence token; the answer is the new text only, stripped.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+from notebooks.common.outputs import write_jsonl
 
 
 def generate(
@@ -47,20 +48,18 @@ def generate(
 
 def write_predictions(path: Path, split: Any, indices: Sequence[int], answers: Sequence[str]) -> None:
     """One JSON line per generated test sample: id, task, template_id, instruction, input, gold, pred."""
-    with path.open("w", encoding="utf-8") as out:
-        for index, answer in zip(indices, answers, strict=True):
-            sample = split[index]
-            row = {
-                "id": sample.get("id", str(index)),
-                "task": sample["task"],
-                "template_id": sample["template_id"],
-                "instruction": sample["instruction"],
-                "input": sample["input"],
-                "gold": sample["output"],
-                "pred": answer,
-            }
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_jsonl(path, generation_rows(split, indices, answers))
 
 
-def read_predictions(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def generation_rows(split: Any, indices: Sequence[int], answers: Sequence[str]) -> Iterator[dict[str, str]]:
+    for index, answer in zip(indices, answers, strict=True):
+        sample = split[index]
+        yield {
+            "id": sample.get("id", str(index)),
+            "task": sample["task"],
+            "template_id": sample["template_id"],
+            "instruction": sample["instruction"],
+            "input": sample["input"],
+            "gold": sample["output"],
+            "pred": answer,
+        }

@@ -5,12 +5,12 @@
 
 Offline, with `allow_fallback`, the model is `tiny_causal_lm(texts)`: a 2-layer Llama (`TINY_CONFIG`) with
 a byte-level BPE vocabulary trained (tokenizers library) on the train split's texts, whose embeddings hold
-each token's co-occurrence vector from those texts (`notebooks.context_vectors`), whose two attention heads
-are set to copy text (`notebooks.copy_heads`: a previous-token head and an induction head), and whose other
-weights are zero or random. It exists so that every cell runs without the Hub; LoRA teaches it the answer
-formats and which words of the input to copy, not much more. Built once (seconds), cached under
-`~/.cache/somosnlp/fallback/` (or `$SOMOSNLP_CACHE`), keyed by the texts and the config. The choice of
-model reuses `notebooks.fallback` (same reasons, same one line).
+each token's co-occurrence vector from those texts (`context_vectors`), whose two attention heads are set
+to copy text (`copy_heads`: a previous-token head and an induction head), and whose other weights are zero
+or random. It exists so that every cell runs without the Hub; LoRA teaches it the answer formats and which
+words of the input to copy, not much more (`bench/instruct.py` scores it before and after tuning). Built
+once, cached under `~/.cache/somosnlp/fallback/` (or `$SOMOSNLP_CACHE`), keyed by the texts and the
+config. The choice of model reuses `notebooks.common.fallback` (same reasons, same one line).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from notebooks.context_vectors import context_vectors
-from notebooks.copy_heads import CONTEXT_DIMS, COPY_CONFIG, GAINS, copy_config, set_copy_heads
+from notebooks.common.fallback import ModelChoice, cached_model, unavailable
 from notebooks.errors import ModelUnavailableError
-from notebooks.fallback import ModelChoice, cached_model, unavailable
+from notebooks.instruct.context_vectors import context_vectors
+from notebooks.instruct.copy_heads import CONTEXT_DIMS, COPY_CONFIG, GAINS, copy_config, set_copy_heads
 
 # what the cached fallback is keyed by (with the texts, the vocabulary size and the seed)
 TINY_CONFIG = {**COPY_CONFIG, "copy_gains": GAINS, "context_dims": CONTEXT_DIMS}

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from annotate.runfolder import Metrics
+from notebooks.common.figures import pyplot, save
 
 
 def learning_curve(log_history: list[dict[str, Any]], path: Path) -> Path:
     """Training loss and validation loss per step (left axis), validation entity F1 per eval (right)."""
-    plt = _pyplot()
+    plt = pyplot()
     train = [(h["step"], h["loss"]) for h in log_history if "loss" in h]
     evals = [h for h in log_history if "eval_f1" in h]
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -43,12 +44,12 @@ def learning_curve(log_history: list[dict[str, Any]], path: Path) -> Path:
     lines = ax.get_legend_handles_labels()[0] + f1_axis.get_legend_handles_labels()[0]
     ax.legend(lines, [line.get_label() for line in lines], loc="center right")
     ax.set_title("Learning curve")
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def per_label_f1(metrics: Metrics, path: Path) -> Path:
     """Entity F1 per label on validation and test, with the gold support in the tick labels."""
-    plt = _pyplot()
+    plt = pyplot()
     labels = sorted(metrics.test.per_label)
     splits = [("test", metrics.test)] + ([("validation", metrics.validation)] if metrics.validation else [])
     fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(labels)), 4))
@@ -62,21 +63,4 @@ def per_label_f1(metrics: Metrics, path: Path) -> Path:
     ax.set_ylabel("entity F1 (strict IOB2)")
     ax.legend()
     ax.set_title("F1 per label")
-    return _save(fig, path)
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    _pyplot().close(fig)
-    return path
+    return save(fig, path)

