@@ -66,6 +66,8 @@ def serve(
     try:
         typer.echo(f"starting Argilla in {argilla.home} ...", err=True)
         argilla.start()
+        if argilla.stale:
+            typer.echo(f"stopped what a killed serve left running: {', '.join(argilla.stale)}", err=True)
         typer.echo(banner(argilla))
         sys.stdout.flush()
         while (dead := argilla.dead_child()) is None:
@@ -124,6 +126,9 @@ def load(
     Example: python -m annotate load --corpus ../shared/data/pharmaconer --format brat --task ner
     --dataset pharmaconer --suggestions gold --min-submitted 3 --licence CC-BY-4.0 --skip-invalid
     """
+    import os
+
+    os.environ.setdefault("TQDM_DISABLE", "1")  # the SDK's per-batch bars: `load` shows its own progress
     from rich.progress import Progress
 
     from annotate.client import connect
@@ -204,8 +209,10 @@ def export(
     """Export the annotations, their agreement and the adjudicated dataset into a run folder.
 
     Writes annotations.parquet, agreement.json, review.jsonl, run.json and dataset/bigbio_kb +
-    dataset/tokens (one row per document, original offsets, splits train/validation/test). A curator's
-    answer in DATASET-curacion (see `adjudicate`) wins over the majority vote.
+    dataset/tokens (one row per document, original offsets, splits train/validation/test), all swapped
+    in as one piece: a killed export leaves the previous files, and the next command cleans up. A
+    curator's answer in DATASET-curacion (see `adjudicate`) wins over the majority vote; answers there
+    from users who may not curate are ignored and listed in one line.
 
     Example: python -m annotate export --dataset pharmaconer --run runs/pharmaconer
     """
@@ -218,6 +225,8 @@ def export(
         from annotate.hub import require_token
 
         require_token()
+    from annotate.export import Curation
+
     client = connect()
     report = run_export(client, find_dataset(client, dataset, workspace), RunFolder(run), seed)
     typer.echo(
@@ -225,6 +234,8 @@ def export(
         f"{report.records} records and {report.responses} responses to {run}; {report.curated} curated, "
         f"{report.review_items} review items in {run / 'review.jsonl'}"
     )
+    if ignored := Curation(ignored=report.ignored_curation).ignored_line():
+        typer.echo(ignored)
     if report.documents_pending:
         typer.echo(f"{report.documents_pending} documents are not fully annotated yet and were left out")
     if push_to_hub:
@@ -271,13 +282,22 @@ def remix(
 def adjudicate(
     dataset: Annotated[str, typer.Option(help="The NER dataset whose disagreements go to curation.")],
     workspace: Annotated[str | None, typer.Option(help="Workspace of the dataset.")] = None,
+    curator: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A user who may curate (repeatable); joins WORKSPACE-curacion. Owners/admins always can."
+        ),
+    ] = None,
 ) -> None:
-    """Put the records annotators disagree on (ties, lone spans) into DATASET-curacion for a curator.
+    """Put the records annotators disagree on (ties, lone spans) into DATASET-curacion for the curators.
 
-    Each annotator's answer is shown as a suggestion in a question of its own; the curator's submitted
-    answer wins over the majority vote at `export`, which counts how many records were curated.
+    The curation dataset lives in the workspace WORKSPACE-curacion, which only curators join: the users
+    named with --curator are added to it; owners and admins can always curate. Annotators do not see
+    it. Each annotator's answer is shown as a suggestion in a question of its own ("SIN ENTIDADES" when
+    they marked nothing); a curator's submitted answer wins over the majority vote at `export`, which
+    ignores (and lists) answers there from anyone else.
 
-    Example: python -m annotate adjudicate --dataset pharmaconer
+    Example: python -m annotate adjudicate --dataset pharmaconer --curator ana --curator ben
     """
     from rich.progress import Progress
 
@@ -287,10 +307,11 @@ def adjudicate(
 
     client = connect()
     with Progress(transient=True) as progress:
-        report = build_curation(client, find_dataset(client, dataset, workspace), progress)
+        report = build_curation(client, find_dataset(client, dataset, workspace), curator or [], progress)
     typer.echo(
-        f"{report.records} records to curate in {report.dataset!r} (reasons: {report.reasons}); "
-        f"answers of {', '.join(report.annotators)} shown as suggestions"
+        f"{report.records} records to curate in {report.dataset!r}, workspace {report.workspace!r} "
+        f"(reasons: {report.reasons}); answers of {', '.join(report.annotators)} shown as suggestions; "
+        f"curators: {', '.join(report.curators) or 'none named'} (owners and admins can always curate)"
     )
 
 
@@ -300,27 +321,33 @@ def team(
         Path, typer.Option(help="CSV with a 'username' column (first_name, last_name, role optional).")
     ],
     workspace: Annotated[str, typer.Option(help="Workspace the team annotates in (created if missing).")],
-    secrets_file: Annotated[Path, typer.Option(help="Where new passwords go (CSV, mode 0600).")] = Path(
-        "team-passwords.csv"
-    ),
+    secrets_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where new passwords go (CSV, mode 0600). Default, outside the checkout and one per server: "
+            "~/.config/annotate/team-passwords-HOST-PORT.csv ($XDG_CONFIG_HOME if set)."
+        ),
+    ] = None,
 ) -> None:
     """Create annotator accounts with random passwords and add them to a workspace.
 
     Passwords are written to SECRETS_FILE (mode 0600), never printed; share each one privately.
-    Existing accounts keep their password and are only added to the workspace.
+    Each password is on disk before its account is created, so an interrupted run loses none:
+    run the same command again to finish. Existing accounts keep their password and are only
+    added to the workspace.
 
     Example: python -m annotate team --file equipo.csv --workspace pharmaconer
     """
     from annotate.client import connect
     from annotate.client import workspace as get_workspace
-    from annotate.team import create_team, read_team
+    from annotate.team import create_team, default_secrets_file, read_team
 
     members = read_team(file)
     client = connect()
+    secrets_file = secrets_file or default_secrets_file(client.api_url)
     created, existing = create_team(client, members, get_workspace(client, workspace), secrets_file)
     typer.echo(f"workspace {workspace!r}: {len(created)} accounts created, {len(existing)} already existed")
-    if created:
-        typer.echo(f"passwords of the new accounts are in {secrets_file} (mode 0600)")
+    typer.echo(f"passwords of the accounts this command created are in {secrets_file} (mode 0600)")
 
 
 @app.command()

@@ -15,6 +15,34 @@ class ServeError(AnnotateError, RuntimeError):
     """The local Argilla (Redis, server, worker) could not start or died."""
 
 
+class ServeHomeError(ServeError, OSError):
+    """`serve --home` is a file, cannot be created or is not writable."""
+
+
+class HomeInUseError(ServeError):
+    """Another `serve` holds the lock of this --home."""
+
+
+class CredentialsError(ServeError, ValueError):
+    """HOME/credentials.json is unreadable or malformed."""
+
+
+class LoadInterruptedError(AnnotateError, ConnectionError):
+    """The server stopped answering during `annotate load`; re-running the same command finishes it."""
+
+
+class TeamFileError(AnnotateError, ValueError):
+    """The team file of `annotate team` cannot be used."""
+
+
+class SecretsFileError(AnnotateError, PermissionError):
+    """The secrets file of `annotate team` cannot be written: no account is created."""
+
+
+class TeamInterruptedError(AnnotateError, ConnectionError):
+    """The server stopped answering during `annotate team`; re-running the same command finishes it."""
+
+
 class CorpusError(AnnotateError, ValueError):
     """A corpus could not be imported (base of the corpus errors)."""
 
@@ -41,3 +69,7 @@ class InvalidCorpusError(CorpusError):
     def __init__(self, message: str, problems: list) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class RunFolderBusyError(AnnotateError, BlockingIOError):
+    """Another command is writing the run folder (it holds the folder's stage lock)."""

@@ -1,7 +1,9 @@
 """Child processes that `annotate serve` owns: start, pid files, health waits, stop.
 
-Every child runs in its own session (process group), dies with its parent (PR_SET_PDEATHSIG on Linux),
-and leaves a pid file so that a launcher killed with -9 can find and stop stale children next time.
+Every child runs in its own session (process group) with umask 077, dies with its parent
+(PR_SET_PDEATHSIG on Linux), and leaves a pid file (`PID START_TICKS` then its argv) so that a launcher
+killed with -9 can find and stop stale children next time. A child is recognised by its pid and its start
+time in /proc, not by its command line: valkey-server rewrites its own process title.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -40,16 +43,10 @@ class Child:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def log_tail(self, lines: int = 15) -> str:
-        try:
-            text = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return ""
-        return "\n".join(text[-lines:])
-
     def died(self, what: str) -> ServeError:
         return ServeError(
-            f"{self.name} {what} (exit code {self.process.returncode}); see {self.log}:\n{self.log_tail()}"
+            f"{self.name} {what} (exit code {self.process.returncode}): {reason_in_log(self.log)}; "
+            f"see {self.log}"
         )
 
     def stop(self, timeout: float = 15) -> None:
@@ -79,32 +76,56 @@ def start_child(name: str, argv: list[str], env: dict[str, str], run_dir: Path) 
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=_die_with_parent,
+            umask=0o077,  # its database, AOF and temporary files are readable by this user only
         )
     pid_file = run_dir / "pids" / f"{name}.pid"
-    pid_file.write_text(f"{process.pid}\n{' '.join(argv)}\n", encoding="utf-8")
+    tmp = pid_file.with_suffix(".tmp")
+    tmp.write_text(f"{process.pid} {_start_ticks(process.pid)}\n{' '.join(argv)}\n", encoding="utf-8")
+    tmp.replace(pid_file)
     return Child(name, process, log, pid_file)
 
 
 def stop_stale(run_dir: Path) -> list[str]:
-    """Stop children left by a launcher that was killed (-9) or crashed; return what was stopped."""
+    """Stop children left by a launcher that was killed (-9) or crashed; return what was stopped.
+
+    Only the caller that holds the home's lock may call this: a running launcher's children also have
+    pid files here."""
     stopped = []
     for pid_file in sorted((run_dir / "pids").glob("*.pid")):
-        pid_text, _, command = pid_file.read_text(encoding="utf-8").partition("\n")
-        pid = int(pid_text or 0)
-        if pid and _cmdline(pid).startswith(command.strip()[:200]) and command.strip():
+        pid = _stale_pid(pid_file)
+        if pid:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGTERM)
+                os.killpg(pid, signal.SIGCONT)  # a stopped child handles its SIGTERM only once resumed
                 _wait_gone(pid, 10) or os.killpg(pid, signal.SIGKILL)
+            _wait_gone(pid, 5)
             stopped.append(f"{pid_file.stem} (pid {pid})")
         pid_file.unlink(missing_ok=True)
     return stopped
 
 
-def _cmdline(pid: int) -> str:
+def _stale_pid(pid_file: Path) -> int | None:
+    """The pid in `pid_file` if that very process (same start time) still runs and leads its group."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        first = pid_file.read_text(encoding="utf-8").split("\n", 1)[0].split()
+        pid, ticks = int(first[0]), first[1]
+    except (OSError, ValueError, IndexError):
+        return None  # unreadable or from an older version: nothing we can safely identify
+    if _start_ticks(pid) != ticks:
+        return None
+    with contextlib.suppress(OSError):
+        if os.getpgid(pid) == pid:
+            return pid
+    return None
+
+
+def _start_ticks(pid: int) -> str:
+    """Field 22 of /proc/PID/stat (start time since boot): with the pid, names one process for good."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
+    return stat.rsplit(")", 1)[-1].split()[19]
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
@@ -144,8 +165,36 @@ def wait_until(check: Callable[[], bool], child: Child, what: str, timeout: floa
                 return
         time.sleep(0.25)
     raise ServeError(
-        f"{child.name} was not {what} after {timeout:.0f} s; see {child.log}:\n{child.log_tail()}"
+        f"{child.name} was not {what} after {timeout:.0f} s: {reason_in_log(child.log)}; see {child.log}"
     )
+
+
+KNOWN_REASONS = [
+    (re.compile(r"connection refused|connect call failed", re.I), "connection refused"),
+    (re.compile(r'(database "[^"]*" does not exist)'), None),
+    (re.compile(r'(role "[^"]*" does not exist)'), None),
+    (re.compile(r'(password authentication failed for user "[^"]*")'), None),
+    (re.compile(r"(unable to open database file)"), None),
+    (re.compile(r"Name or service not known|gaierror|nodename nor servname", re.I), "host not found"),
+    (re.compile(r"timed? ?out", re.I), "timed out"),
+]
+EXCEPTION_LINE = re.compile(r"^\s*([\w.]*(?:Error|Exception|Exit)\w*): (.+)$")
+
+
+def reason_in_log(log: Path, width: int = 200) -> str:
+    """The cause of a failure, read from the end of a child's log, as a short phrase."""
+    try:
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return "no log"
+    tail = "\n".join(lines[-60:])
+    for pattern, phrase in KNOWN_REASONS:
+        if match := pattern.search(tail):
+            return phrase or match.group(1)
+    for line in reversed(lines):
+        if match := EXCEPTION_LINE.match(line):
+            return f"{match.group(1).rsplit('.', 1)[-1]}: {match.group(2)}"[:width]
+    return (lines[-1].strip() if lines else "empty log")[:width]
 
 
 def http_ok(url: str, headers: dict[str, str] | None = None, timeout: float = 2) -> bool:

