@@ -1,31 +1,48 @@
-"""`annotate adjudicate`: the records annotators disagree on, in a curation dataset for a curator.
+"""`annotate adjudicate`: the records annotators disagree on, in a curation dataset only curators see.
 
-`<name>-curacion` (same workspace) holds only the records the majority vote could not settle (ties,
-lone spans, minorities; see `annotate.adjudication`). Argilla shows one suggestion per question and
-allows one span question per field, so each annotator gets a copy of the text (`texto_<user>`) with an
-optional span question `anotador_<user>` pre-filled with their answer (agent = the annotator), and
-the curator answers `entidades` on `text`, pre-filled with the spans the majority accepted (agent
-`mayoria`). `annotate export` then takes the curator's submitted answer over
-the vote and counts how many records were curated. Record ids are the original ones.
+`<name>-curacion` lives in a workspace of its own, `<workspace>-curacion`, that only curators join:
+the users named with `--curator` (added to it here); owners and admins can always curate, as Argilla
+gives them every workspace. The annotators never see it, and `annotate export` counts an answer there
+only when its user may curate (role owner/admin, or a member of the curation workspace): the
+membership of that workspace, kept by Argilla, is the list of curators.
+
+It holds only the records the majority vote could not settle (ties, lone spans, minorities; see
+`annotate.adjudication`). Argilla shows one suggestion per question and allows one span question per
+field, so each annotator gets a copy of the text (`texto_<user>`) with an optional span question
+`anotador_<user>` pre-filled with their answer (agent = the annotator); an annotator who submitted
+no span gets "SIN ENTIDADES" at the top of their copy, one who did not answer the record "SIN
+RESPUESTA" instead of the text, and the field `respuestas` sums it up. The curator answers
+`entidades` on `text`, pre-filled with the spans the majority accepted (agent `mayoria`); export
+takes that answer over the vote. Record ids are the original ones.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from annotate import templates
 from annotate.adjudication import adjudicate_spans
 from annotate.errors import AnnotateError
-from annotate.export import CURATION_SUFFIX, curated_spans, read_answers, span_inputs
-from annotate.load import chunks, create_dataset, log_records
+from annotate.export import (
+    CURATION_SUFFIX,
+    CURATOR_ROLES,
+    curated_answers,
+    curation_workspace_name,
+    read_answers,
+    span_inputs,
+)
+from annotate.load import chunks, create_dataset
 
 GUIDELINES = """# Guía de curación
 
 Estos registros son aquellos en los que los anotadores no se pusieron de acuerdo (empates, entidades
 marcadas por una sola persona). La pregunta **Entidades (decisión final)** viene rellenada con lo que
-aceptó la mayoría; las preguntas «Respuesta de …» muestran lo que marcó cada anotador.
+aceptó la mayoría; las preguntas «Respuesta de …» muestran lo que marcó cada anotador. «SIN
+ENTIDADES» significa que esa persona envió el registro sin marcar nada (un voto en contra de cada
+entidad); «SIN RESPUESTA», que no respondió este registro.
 
 Corrija la decisión final y envíela: su respuesta sustituye al voto de la mayoría en la exportación.
 No hace falta responder a las preguntas de cada anotador.
@@ -35,9 +52,11 @@ No hace falta responder a las preguntas de cada anotador.
 @dataclass(frozen=True)
 class CurationReport:
     dataset: str
+    workspace: str
     records: int
     annotators: list[str]
     reasons: dict[str, int]
+    curators: list[str]  # members of the curation workspace (owners and admins can curate too)
 
 
 def annotator_question(username: str) -> str:
@@ -72,7 +91,10 @@ def curation_settings(labels: list[str], annotators: list[str]) -> Any:
         )
         for name in annotators
     ]
-    fields = [rg.TextField(name="text", title="Texto")]
+    fields = [
+        rg.TextField(name="text", title="Texto"),
+        rg.TextField(name="respuestas", title="Respuestas de los anotadores"),
+    ]
     fields += [rg.TextField(name=annotator_field(name), title=f"Texto ({name})") for name in annotators]
     return rg.Settings(
         guidelines=GUIDELINES,
@@ -90,7 +112,69 @@ def spans_value(spans: Any) -> list[dict]:
     return [{"start": s.start, "end": s.end, "label": s.label} for s in spans]
 
 
-def build_curation(client: Any, dataset: Any, progress: Any = None) -> CurationReport:
+def answer_text(text: str, name: str, spans: list | None) -> str:
+    """An annotator's copy of the text: as it is when they marked spans, else says what they did."""
+    if spans is None:
+        return f"SIN RESPUESTA ({name} no respondió este registro)"
+    if not spans:
+        return f"SIN ENTIDADES ({name} envió el registro sin marcar nada)\n\n{text}"
+    return text
+
+
+def answers_summary(answers: dict[str, list | None]) -> str:
+    def one(spans: list | None) -> str:
+        if spans is None:
+            return "sin respuesta"
+        return f"{len(spans)} entidades" if spans else "sin entidades"
+
+    return " · ".join(f"{name}: {one(spans)}" for name, spans in answers.items())
+
+
+def curation_record(record: Any, reasons: set[str], decided: Any, answers: dict[str, list | None]) -> Any:
+    """One record for the curator: the majority's spans to correct, and each annotator's answer."""
+    import argilla as rg
+
+    suggestions = (
+        [rg.Suggestion(templates.SPAN_QUESTION, spans_value(decided.spans), agent="mayoria")]
+        if decided.spans
+        else []
+    )
+    suggestions += [
+        rg.Suggestion(annotator_question(name), spans_value(spans), agent=name)
+        for name, spans in answers.items()
+        if spans
+    ]
+    text = record.fields["text"]
+    fields = {"text": text, "respuestas": answers_summary(answers)}
+    fields |= {annotator_field(name): answer_text(text, name, spans) for name, spans in answers.items()}
+    metadata = {"documento": record.metadata["documento"], "motivo": ",".join(sorted(reasons))}
+    return rg.Record(id=record.id, fields=fields, suggestions=suggestions, metadata=metadata)
+
+
+def curation_workspace(client: Any, dataset: Any, curators: Sequence[str]) -> tuple[Any, list[str]]:
+    """`<workspace>-curacion` (created when missing) with the named curators in it; its members."""
+    import argilla as rg
+
+    known = {u.username: u for u in client.users}
+    unknown = [name for name in curators if name not in known]
+    if unknown:
+        raise AnnotateError(
+            f"no user {', '.join(map(repr, unknown))} on {client.api_url}; create the account first "
+            "(`python -m annotate team`) or check the name"
+        )
+    name = curation_workspace_name(dataset)
+    workspace = client.workspaces(name) or rg.Workspace(name=name, client=client).create()
+    members = {u.username for u in workspace.users}
+    for curator in dict.fromkeys(curators):
+        if curator not in members and known[curator].role not in CURATOR_ROLES:
+            workspace.add_user(known[curator])
+            members.add(curator)
+    return workspace, sorted(members)
+
+
+def build_curation(
+    client: Any, dataset: Any, curators: Sequence[str] = (), progress: Any = None
+) -> CurationReport:
     import argilla as rg
 
     if templates.task_of(dataset) != "ner":
@@ -100,78 +184,67 @@ def build_curation(client: Any, dataset: Any, progress: Any = None) -> CurationR
     users = {str(u.id): u.username for u in client.users}
     records, answers, _ = read_answers(client, dataset, users)
     spans, submissions = span_inputs(answers)
-    texts = {r.id: r.fields["text"] for r in records}
     result = adjudicate_spans(
         spans,
         submissions=submissions,
-        curated=curated_spans(client, dataset, users),
-        texts=texts,
+        curated=curated_answers(client, dataset, users).spans,
+        texts={r.id: r.fields["text"] for r in records},
         question=templates.SPAN_QUESTION,
     )
     reasons: dict[str, set[str]] = {}
     for item in result.review:
         reasons.setdefault(item.record_id, set()).add(item.reason)
     annotators = sorted({s.annotator for s in submissions})
-    by_annotator = {(s.record_id, s.annotator): [] for s in submissions}
+    by_annotator: dict[tuple[str, str], list] = {(s.record_id, s.annotator): [] for s in submissions}
     for span in spans:
         by_annotator[(span.record_id, span.annotator)].append(span)
     decided = {r.record_id: r for r in result.records}
-    curation_records = []
-    for record in records:
-        rid = str(record.id)
-        if rid not in reasons:
-            continue
-        suggestions = (
-            [rg.Suggestion(templates.SPAN_QUESTION, spans_value(decided[rid].spans), agent="mayoria")]
-            if decided[rid].spans
-            else []
+    curation_records = [
+        curation_record(
+            record,
+            reasons[record.id],
+            decided[record.id],
+            {name: by_annotator.get((record.id, name)) for name in annotators},
         )
-        suggestions += [
-            rg.Suggestion(annotator_question(name), spans_value(by_annotator[(rid, name)]), agent=name)
-            for name in annotators
-            if by_annotator.get((rid, name))
-        ]
-        text = record.fields["text"]
-        fields = {"text": text, **{annotator_field(name): text for name in annotators}}
-        curation_records.append(
-            rg.Record(
-                id=rid,
-                fields=fields,
-                suggestions=suggestions,
-                metadata={
-                    "documento": record.metadata["documento"],
-                    "motivo": ",".join(sorted(reasons[rid])),
-                },
-            )
-        )
+        for record in records
+        if record.id in reasons
+    ]
+    workspace, members = curation_workspace(client, dataset, curators)
     name = dataset.name + CURATION_SUFFIX
     labels = list(dataset.settings.questions[templates.SPAN_QUESTION].labels)
-    curation = client.datasets(name=name, workspace=dataset.workspace)
+    curation = client.datasets(name=name, workspace=workspace)
     if curation is None:
+        settings = curation_settings(labels, annotators)
         curation = create_dataset(
-            client,
-            rg.Dataset(
-                name=name,
-                workspace=dataset.workspace,
-                client=client,
-                settings=curation_settings(labels, annotators),
-            ),
+            client, rg.Dataset(name=name, workspace=workspace, client=client, settings=settings)
         )
     else:
-        missing = [
-            n
-            for n in annotators
-            if annotator_question(n) not in {q.name for q in curation.settings.questions}
-        ]
-        if missing:
-            raise AnnotateError(
-                f"{name!r} has no question for annotators {missing} who answered since it was made; "
-                "delete it in the UI (its curated answers go with it) and run adjudicate again"
-            )
+        check_annotator_questions(curation, annotators)
     if curation_records:
-        log_records(curation, chunks(curation_records, 250), len(curation_records), progress)
+        log_curation(curation, curation_records, progress)
     counts: dict[str, int] = {}
     for found in reasons.values():
         for reason in found:
             counts[reason] = counts.get(reason, 0) + 1
-    return CurationReport(name, len(curation_records), annotators, dict(sorted(counts.items())))
+    return CurationReport(
+        name, workspace.name, len(curation_records), annotators, dict(sorted(counts.items())), members
+    )
+
+
+def check_annotator_questions(curation: Any, annotators: list[str]) -> None:
+    have = {q.name for q in curation.settings.questions}
+    missing = [n for n in annotators if annotator_question(n) not in have]
+    if missing:
+        raise AnnotateError(
+            f"{curation.name!r} has no question for annotators {missing} who answered since it was made; "
+            "delete it in the UI (its curated answers go with it) and run adjudicate again"
+        )
+
+
+def log_curation(curation: Any, records: list, progress: Any = None) -> None:
+    """Upsert the records (matched by id: a re-run updates them, curators' answers stay)."""
+    task = progress.add_task(f"logging to {curation.name}", total=len(records)) if progress else None
+    for batch in chunks(records, 250):
+        curation.records.log(batch, batch_size=len(batch))
+        if progress is not None:
+            progress.advance(task, len(batch))

@@ -1,7 +1,9 @@
 """`annotate export`: an Argilla NER project -> the run folder.
 
-Reads every record with its responses (and the curation dataset `<name>-curacion` when there is one),
-then writes, each file atomically and only after everything was computed:
+Reads every record with its responses (and the curation dataset `<name>-curacion` of the curation
+workspace `<workspace>-curacion` when there is one, see `curated_answers`), then writes, only after
+everything was computed and as ONE piece (staged in `.stage-export/`, swapped in under a journal, see
+`annotate.runstage`: a kill leaves the previous export or the new one, never a mix):
 `annotations.parquet` (one row per record x annotator x question; user ids and names, never keys; the
 response's own inserted_at/updated_at, read from the REST API since the SDK drops them),
 `agreement.json`, `review.jsonl` (what a person should still look at, and why), `run.json`, and
@@ -15,21 +17,26 @@ review.jsonl. Documents without a split in the corpus get a seeded 80/10/10 spli
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from annotate import templates
 from annotate.adjudication import Adjudication, adjudicate_spans
 from annotate.agreement import SpanAnnotation, Submission, compute_agreement
+from annotate.client import ArgillaConnectionError
 from annotate.corpus import Document, Entity, Span
 from annotate.errors import AnnotateError
 from annotate.runfolder import ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json, write_text
+from annotate.runstage import pause, staged
 from annotate.views import build_views, save_views, split_name
 
-CURATION_SUFFIX = "-curacion"
+CURATION_SUFFIX = "-curacion"  # of the curation dataset and of its workspace
+CURATOR_ROLES = ("owner", "admin")  # Argilla lets them into every workspace: they may always curate
 
 
 class ExportError(AnnotateError, ValueError):
@@ -47,6 +54,7 @@ class ExportReport:
     review_items: int
     splits: dict[str, int] = field(default_factory=dict)
     discarded: int = 0  # instruction projects: records the reviewers discarded (dropped from the dataset)
+    ignored_curation: dict[str, int] = field(default_factory=dict)  # username -> answers not from a curator
 
 
 @dataclass(frozen=True)
@@ -89,17 +97,87 @@ def read_answers(
     return records, answers, times
 
 
-def curated_spans(client: Any, dataset: Any, users: dict[str, str]) -> dict[str, list[tuple[int, int, str]]]:
-    """Submitted curator answers from `<name>-curacion`, by the original record id."""
-    curation = client.datasets(name=dataset.name + CURATION_SUFFIX, workspace=dataset.workspace)
+@dataclass(frozen=True)
+class Curation:
+    """The curators' decisions, by the original record id, and the curation answers that do not count."""
+
+    spans: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
+    curators: tuple[str, ...] = ()  # who decided at least one record
+    ignored: dict[str, int] = field(default_factory=dict)  # username -> submitted answers not counted
+
+    def ignored_line(self) -> str | None:
+        if not self.ignored:
+            return None
+        who = ", ".join(f"{name} ({n})" for name, n in sorted(self.ignored.items()))
+        return (
+            f"ignored {sum(self.ignored.values())} curation answers from users who may not curate: {who} "
+            f"(name curators with `python -m annotate adjudicate --curator USER`)"
+        )
+
+
+def curation_workspace_name(dataset: Any) -> str:
+    return dataset.workspace.name + CURATION_SUFFIX
+
+
+def may_curate(client: Any, curation_workspace: Any) -> set[str]:
+    """User ids whose curation answers count: owners and admins, and the members of the curation workspace
+    (only `adjudicate --curator` or an owner/admin adds anyone to it)."""
+    allowed = {str(u.id) for u in client.users if u.role in CURATOR_ROLES}
+    return allowed | {str(u.id) for u in curation_workspace.users}
+
+
+def curated_answers(client: Any, dataset: Any, users: dict[str, str]) -> Curation:
+    """Submitted curator answers of `<name>-curacion` in `<workspace>-curacion`; when several curators
+    answered a record the latest answer wins. A curation dataset left in the annotators' own workspace
+    (made before curation moved apart) is read only to report its answers as ignored."""
+    ignored: Counter[str] = Counter()
+    legacy = client.datasets(name=dataset.name + CURATION_SUFFIX, workspace=dataset.workspace)
+    if legacy is not None:
+        ignored.update(a.annotator for a in _curation_submissions(client, legacy, users)[0])
+    workspace = client.workspaces(curation_workspace_name(dataset))
+    curation = (
+        client.datasets(name=dataset.name + CURATION_SUFFIX, workspace=workspace) if workspace else None
+    )
     if curation is None:
-        return {}
-    _, answers, _ = read_answers(client, curation, users)
-    return {
-        a.record_id: [(s["start"], s["end"], s["label"]) for s in a.value or []]
-        for a in answers
-        if a.question == templates.SPAN_QUESTION and a.status == "submitted"
-    }
+        return Curation(ignored=dict(ignored))
+    allowed = may_curate(client, workspace)
+    answers, times = _curation_submissions(client, curation, users)
+    latest: dict[str, Answer] = {}
+    for a in sorted(answers, key=lambda a: times.get((a.record_id, a.user_id), ("", ""))[1]):
+        if a.user_id in allowed:
+            latest[a.record_id] = a
+        else:
+            ignored[a.annotator] += 1
+    return Curation(
+        {rid: [(s["start"], s["end"], s["label"]) for s in a.value or []] for rid, a in latest.items()},
+        tuple(sorted({a.annotator for a in latest.values()})),
+        dict(ignored),
+    )
+
+
+def _curation_submissions(client: Any, curation: Any, users: dict[str, str]) -> tuple[list[Answer], dict]:
+    _, answers, times = read_answers(client, curation, users)
+    chosen = [a for a in answers if a.question == templates.SPAN_QUESTION and a.status == "submitted"]
+    return chosen, times
+
+
+@contextlib.contextmanager
+def reading(client: Any, what: str) -> Iterator[None]:
+    """Turn a server that dies or fails while we read into one line that says nothing was written."""
+    import httpx
+
+    try:
+        yield
+    except httpx.TransportError as exc:
+        raise ArgillaConnectionError(
+            f"lost Argilla at {client.api_url} while {what} ({type(exc).__name__}); nothing was written: "
+            "start it again (`python -m annotate serve`) and re-run the command"
+        ) from None
+    except httpx.HTTPStatusError as exc:
+        raise ArgillaConnectionError(
+            f"Argilla at {client.api_url} answered {exc.response.status_code} to {exc.request.url.path} "
+            f"while {what}; nothing was written: check the server's log and re-run the command"
+        ) from None
 
 
 def span_inputs(answers: list[Answer]) -> tuple[list[SpanAnnotation], list[Submission]]:
@@ -196,14 +274,17 @@ def annotation_rows(records: list[RecordData], answers: list[Answer], times: dic
 def export(
     client: Any, dataset: Any, run: RunFolder, seed: int = 13, corpus: CorpusInfo | None = None
 ) -> ExportReport:
-    import pandas as pd
-
     if templates.task_of(dataset) == "instruction":
         return export_instructions(client, dataset, run, seed, corpus)
     if templates.task_of(dataset) != "ner":
         raise ExportError(f"dataset {dataset.name!r} is not an NER project; export handles span projects")
-    users = {str(u.id): u.username for u in client.users}
-    records, answers, times = read_answers(client, dataset, users)
+    pause("export:connected")
+    with reading(client, f"reading dataset {dataset.name!r}"):
+        users = {str(u.id): u.username for u in client.users}
+        records, answers, times = read_answers(client, dataset, users)
+        curation = curated_answers(client, dataset, users)
+        labels = list(dataset.settings.questions[templates.SPAN_QUESTION].labels)
+    pause("export:read")
     spans, submissions = span_inputs(answers)
     if not submissions:
         raise ExportError(
@@ -213,30 +294,22 @@ def export(
     texts = {r.id: r.fields["text"] for r in records}
     agreement = compute_agreement(spans, [], [], texts, submissions=submissions)
     adjudication = adjudicate_spans(
-        spans,
-        submissions=submissions,
-        curated=curated_spans(client, dataset, users),
-        texts=texts,
-        question=templates.SPAN_QUESTION,
+        spans, submissions=submissions, curated=curation.spans, texts=texts, question=templates.SPAN_QUESTION
     )
     documents, pending = assemble(records, adjudication, seed)
     if not documents:
         raise ExportError(f"no document of {dataset.name!r} is fully annotated yet ({pending} pending)")
-    labels = list(dataset.settings.questions[templates.SPAN_QUESTION].labels)
     views = build_views(documents, description=f"Adjudicated export of Argilla dataset {dataset.name!r}.")
-    info = run_info(run, dataset, client, corpus, labels, records, adjudication, pending, seed)
-
-    save_views(views, run)
-    frame = pd.DataFrame(annotation_rows(records, answers, times))
-    tmp = run.annotations.with_name(".annotations.parquet.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(run.annotations)
-    write_json(run.agreement, {**agreement.to_json(), "adjudication": adjudication.summary()})
-    write_text(
-        run.review, "".join(json.dumps(i.to_json(), ensure_ascii=False) + "\n" for i in adjudication.review)
-    )
-    write_json(run.run_json, info)
-    splits = {name: len(ds) for name, ds in views["tokens"].items()}
+    info = run_info(run, dataset, client, corpus, labels, records, adjudication, pending, seed, curation)
+    with staged(run.path, "export") as path:
+        out = RunFolder(path)
+        save_views(views, out)
+        pause("export:views")
+        write_annotations(out, annotation_rows(records, answers, times))
+        write_json(out.agreement, {**agreement.to_json(), "adjudication": adjudication.summary()})
+        reviews = (json.dumps(i.to_json(), ensure_ascii=False) + "\n" for i in adjudication.review)
+        write_text(out.review, "".join(reviews))
+        write_json(out.run_json, info)
     return ExportReport(
         len(documents),
         pending,
@@ -245,8 +318,15 @@ def export(
         sum(len(d.entities) for d in documents),
         adjudication.curated,
         len(adjudication.review),
-        splits,
+        {name: len(ds) for name, ds in views["tokens"].items()},
+        ignored_curation=curation.ignored,
     )
+
+
+def write_annotations(out: RunFolder, rows: list[dict]) -> None:
+    import pandas as pd
+
+    pd.DataFrame(rows).to_parquet(out.annotations, index=False)
 
 
 def run_info(
@@ -259,6 +339,7 @@ def run_info(
     adjudication: Adjudication,
     pending: int,
     seed: int,
+    curation: Curation,
 ) -> RunInfo:
     """run.json: what `load` wrote (provenance), updated with this export's facts."""
     import argilla
@@ -297,6 +378,7 @@ def run_info(
                 "records": len(records),
                 "documents_pending": pending,
                 "adjudication": adjudication.summary(),
+                "curation": {"curators": list(curation.curators), "ignored": curation.ignored},
             },
         }
     )
@@ -312,14 +394,14 @@ def export_instructions(
     are dropped and counted), `annotations.parquet`, `agreement.json` (ratings: ordinal alpha), run.json.
 
     Responses are read from the REST API: the SDK leaves out a discard that carries no answer."""
-    import pandas as pd
 
     from annotate.instruction_io import decide, reviewed_row
     from annotate.remix import save_instruction_view
 
-    users = {str(u.id): u.username for u in client.users}
-    items = record_items(client, dataset)
-    records, answers, times = read_answers(client, dataset, users, items)
+    with reading(client, f"reading dataset {dataset.name!r}"):
+        users = {str(u.id): u.username for u in client.users}
+        items = record_items(client, dataset)
+        records, answers, times = read_answers(client, dataset, users, items)
     reviews = instruction_reviews(answers)
     decisions = {item["external_id"]: decide(reviews[item["external_id"]]) for item in items}
     counts = Counter(decisions.values())
@@ -337,14 +419,14 @@ def export_instructions(
         rows[split_name(seeded_split(row["source_record"], seed) if split == "sin_split" else split)].append(
             row
         )
-    save_instruction_view(run, rows, f"Instructions reviewed in Argilla dataset {dataset.name!r}.")
-    frame = pd.DataFrame(annotation_rows(records, answers, times))
-    tmp = run.annotations.with_name(".annotations.parquet.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(run.annotations)
     summary = {**{k: counts[k] for k in ("kept", "discarded", "pending")}, "corrected": corrected}
-    write_json(run.agreement, {**rating_agreement(reviews).to_json(), "review": summary})
-    write_json(run.run_json, instruction_run_info(run, dataset, client, corpus, len(items), summary, seed))
+    info = instruction_run_info(run, dataset, client, corpus, len(items), summary, seed)
+    with staged(run.path, "export") as path:
+        out = RunFolder(path)
+        save_instruction_view(out, rows, f"Instructions reviewed in Argilla dataset {dataset.name!r}.")
+        write_annotations(out, annotation_rows(records, answers, times))
+        write_json(out.agreement, {**rating_agreement(reviews).to_json(), "review": summary})
+        write_json(out.run_json, info)
     splits = {split: len(r) for split, r in sorted(rows.items())}
     return ExportReport(
         counts["kept"], counts["pending"], len(items), len(answers), 0, 0, 0, splits, counts["discarded"]

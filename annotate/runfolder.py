@@ -5,11 +5,15 @@
     with run.atomic_dir(run.models / "ner") as tmp:          # written aside, renamed into place at the end
         ...
     write_json(run.agreement, data)                          # tmp file + rename
+    with staged(run.path, "export") as out:                  # several files swapped in as one piece
+        write_json(RunFolder(out).agreement, data)           # (see annotate.runstage)
 
 Every stage reads only this folder (plus its options) and writes only its own files, atomically: a
-stage that fails leaves the previous outputs as they were. The JSON files have pydantic models here
-(`RunInfo`, `Metrics`, `TrainingInfo`) so that writers (annotate, notebooks) and readers (cards, demo)
-agree on one shape. Standard library + pydantic only: the notebooks, cards and the demo import it.
+stage that fails leaves the previous outputs as they were. Opening a folder (`RunFolder(path)`)
+finishes or discards what a killed stage left in it (`annotate.runstage.recover`). The JSON files have
+pydantic models here (`RunInfo`, `Metrics`, `TrainingInfo`) so that writers (annotate, notebooks) and
+readers (cards, demo) agree on one shape. Standard library + pydantic only: the notebooks, cards and
+the demo import it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from annotate.errors import AnnotateError
+from annotate.runstage import recover, staged  # noqa: F401  (staged: re-exported for the stages)
 
 #: which command writes each part of the run folder (for "missing input" errors)
 MADE_BY = {
@@ -54,6 +59,13 @@ class RunFolderError(AnnotateError, FileNotFoundError):
 class RunFolder:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        try:
+            self.recovered = recover(self.path)  # what a killed stage left: finished or discarded
+        except OSError as exc:
+            raise RunFolderError(
+                f"{self.path} holds what a killed command left ({exc}); "
+                "fix the folder's permissions and run the command again"
+            ) from None
 
     run_json = property(lambda self: self.path / "run.json")
     import_problems = property(lambda self: self.path / "import_problems.jsonl")
