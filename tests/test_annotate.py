@@ -147,7 +147,8 @@ def test_a_curated_answer_wins_at_export(client, tmp_path: Path) -> None:
     simulate(client, "curada", noise=0.5, seed=3)
     report = build_curation(client, client.datasets("curada"))
     assert report.records > 0 and report.dataset == "curada-curacion"
-    curation = client.datasets("curada-curacion")
+    assert report.workspace == client.datasets("curada").workspace.name + "-curacion"  # apart
+    curation = client.datasets("curada-curacion", workspace=report.workspace)
     record = next(iter(curation.records(with_suggestions=True)))
     annotator_questions = [q.name for q in curation.settings.questions if q.name.startswith("anotador_")]
     assert annotator_questions == [
