@@ -4,11 +4,13 @@ Spanish, and a checker for any card.
     python -m cards build --run runs/demo     # bias.json, privacy.json, cards/dataset, cards/model-<task>
     python -m cards check runs/demo/cards --run runs/demo
 
-    from cards.build import build_cards
-    from cards.check import check_card
+The same from Python: `cards.write.build_cards(path)` and `cards.check.card.check_cards(path, run)`.
 
-Modules: `facts` (typed facts) read by `dataset_facts`, `annotation_facts`, `model_facts`, `emissions`;
-`groups`, `scoring`, `bias` (bias.json); `privacy` (privacy.json); `limitations` (findings); `plots`;
-`render` + `templates/` (one per language); `dataset_card`, `model_card`, `build`; `check`,
-`check_metadata`, `check_numbers`, `check_tables`, `markdown`, `numbers`.
+Sub-packages, dependencies one way (cli -> write -> check -> measure -> facts -> annotate.runfolder):
+- `facts/`: read the run folder into typed facts (dataset, annotation, model folder, emissions, texts);
+- `measure/`: what the folder does not say by itself (bias.json, privacy.json, limitations) and
+  `CardContext`, everything one run's cards state, measured once;
+- `check/`: any card against the Hub's spec, the required sections and every number of the run;
+- `write/`: Hub metadata, Jinja templates per language, plots, and `build_cards` (which self-checks).
+`cli.py` is the thin `python -m cards`; `errors.py` holds every error class of the package.
 """

@@ -1,8 +1,9 @@
 """`python -m cards`: build the cards of a run, check any card.
 
-Known errors (`CardsError`, and `AnnotateError` such as a missing run-folder input, which names the
-command that makes it) end as one line on stderr and exit code 1; anything else is a bug and keeps its
-traceback.
+Each command checks its arguments and calls one library function (`cards.write.build_cards`,
+`cards.check.card.check_cards`), then prints. Known errors (`CardsError`, and `RunFolderError`: a
+missing or malformed run-folder input, which names the command that makes it) end as one line on stderr
+and exit code 1; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -13,11 +14,18 @@ from typing import Annotated
 
 import typer
 
-from annotate.errors import AnnotateError
+from annotate.runfolder import RunFolderError
+from cards.check.card import check_cards
 from cards.errors import CardsError
+from cards.write import build_cards
 
+HELP = (
+    "Dataset and model cards (English, Spanish) from the measured facts of a run folder, and a checker "
+    "for any card.\n\nExample: python -m cards build --run runs/demo, then python -m cards check "
+    "runs/demo/cards --run runs/demo"
+)
 app = typer.Typer(
-    help="Dataset and model cards from the measured facts of a run folder (English, Spanish), and a checker.",
+    help=HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -27,7 +35,7 @@ RunOption = Annotated[Path, typer.Option("--run", help="The run folder, e.g. run
 
 @app.callback()
 def _group() -> None:
-    """Dataset and model cards from the measured facts of a run folder (English, Spanish), and a checker."""
+    """Dataset and model cards (English, Spanish) from the measured facts of a run folder, and a checker."""
 
 
 @app.command()
@@ -51,8 +59,6 @@ def build(
 
     Example: python -m cards build --run runs/demo --dataset-id somosnlp/farmacos-es
     """
-    from cards.build import build_cards
-
     result = build_cards(run, dataset_id=dataset_id, model_id=model_id, check=check)
     for path in result.files:
         typer.echo(str(path))
@@ -80,31 +86,18 @@ def check_command(
 
     Example: python -m cards check runs/demo/cards --run runs/demo
     """
-    from cards.check import check_card
-    from cards.check_numbers import known_from_run
-
-    if kind not in (None, "dataset", "model"):
-        raise CardsError(f"--kind {kind!r}: use dataset or model")
-    if not path.exists():
-        raise CardsError(f"{path}: no such card or folder")
-    cards = sorted(path.rglob("README*.md")) if path.is_dir() else [path]
-    if not cards:
-        raise CardsError(f"{path}: no README*.md in this folder")
-    known = known_from_run(run) if run is not None else None
-    failed = 0
-    for card in cards:
-        gaps = check_card(card, kind=kind, task=task, known=known)
-        failed += bool(gaps)
+    report = check_cards(path, run, kind=kind, task=task)
+    for card, gaps in report.cards.items():
         typer.echo(f"{card}: {'ok' if not gaps else f'{len(gaps)} gaps'}")
         for gap in gaps:
             typer.echo(f"  {gap}")
-    if failed:
+    if report.failed:
         raise typer.Exit(1)
 
 
 def main() -> None:
     try:
         app()
-    except (CardsError, AnnotateError) as exc:
+    except (CardsError, RunFolderError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -12,10 +12,10 @@ import pytest
 from cards_run import SAMPLE, shared_run
 
 from annotate.runfolder import RunFolder
-from cards.bias import mentions, model_scores
-from cards.groups import NOT_STATED, find_groups
-from cards.scoring import document_counts, score
-from cards.texts import DocText
+from cards.facts.texts import DocText
+from cards.measure.bias import mentions, model_scores
+from cards.measure.groups import NOT_STATED, find_groups
+from cards.measure.scoring import document_counts, score
 
 #: (sentence, sex groups, age groups), decided by hand
 SENTENCES = [

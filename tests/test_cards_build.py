@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from annotate.runfolder import Metrics, RunFolder, RunFolderError
 from cards.cli import app
-from cards.numbers import Numbers
+from cards.measure.notation import Numbers
 
 CARDS = ("dataset/README.md", "dataset/README_ES.md", "model-ner/README.md", "model-ner/README_ES.md")
 
@@ -119,10 +119,10 @@ def test_cards_check_passes_on_the_generated_cards(run: RunFolder) -> None:
 
 
 def test_templates_state_no_number_typed_by_hand() -> None:
-    from cards.check_numbers import NOT_NUMBERS
-    from cards.numbers import find_numbers
+    from cards.check.numbers import NOT_NUMBERS
+    from cards.measure.notation import find_numbers
 
-    for template in (Path(__file__).parents[1] / "cards" / "templates").glob("*.j2"):
+    for template in (Path(__file__).parents[1] / "cards" / "write" / "templates").glob("*.j2"):
         text = re.sub(
             r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", template.read_text(encoding="utf-8"), flags=re.S
         )
@@ -134,7 +134,7 @@ def test_templates_state_no_number_typed_by_hand() -> None:
 def test_a_run_with_only_a_dataset_gets_the_dataset_card_alone(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    from cards.build import build_cards
+    from cards.write.build import build_cards
 
     bare = shared_run(tmp_path_factory, "bare", model=False, annotations=False, synthetic=None, domain=None)
     result = build_cards(bare.path)
@@ -149,13 +149,14 @@ def test_a_run_with_only_a_dataset_gets_the_dataset_card_alone(
 def test_a_failing_self_check_keeps_the_previous_cards(
     run: RunFolder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cards import check
-    from cards.build import build_cards
+    from cards.check.gap import Gap
     from cards.errors import CardGapsError
+    from cards.write import build
+    from cards.write.build import build_cards
 
     copy = copy_run(run, tmp_path / "demo")
     before = (copy.cards / "model-ner" / "README.md").read_text()
-    monkeypatch.setattr(check, "check_card", lambda path, **_: [check.Gap(path, 3, "planted gap")])
+    monkeypatch.setattr(build, "check_card", lambda path, **_: [Gap(path, 3, "planted gap")])
     with pytest.raises(CardGapsError, match="planted gap.*previous cards are kept"):
         build_cards(copy.path)
     assert (copy.cards / "model-ner" / "README.md").read_text() == before
@@ -172,7 +173,7 @@ def test_missing_inputs_name_the_command_that_makes_them(tmp_path: Path, run: Ru
     with pytest.raises(
         RunFolderError, match=r"models/ner/training.json is missing; it is made by `make train"
     ):
-        from cards.build import build_cards
+        from cards.write.build import build_cards
 
         build_cards(copy.path)
 
@@ -191,7 +192,7 @@ def test_main_prints_one_line_and_exits_1(
 
 def test_emissions_keep_each_runs_last_row_sum_runs_and_convert_to_grams(tmp_path: Path) -> None:
     """codecarbon's flush() appends running totals of one run id; another session has another run id."""
-    from cards.emissions import read_emissions
+    from cards.facts.emissions import read_emissions
 
     path = tmp_path / "emissions.csv"
     write_emissions(path, kg=0.001)
@@ -209,7 +210,7 @@ def test_emissions_keep_each_runs_last_row_sum_runs_and_convert_to_grams(tmp_pat
 
 
 def test_a_local_base_model_is_a_warning_not_a_failure(run: RunFolder, tmp_path: Path) -> None:
-    from cards.build import build_cards
+    from cards.write.build import build_cards
 
     copy = copy_run(run, tmp_path / "demo")
     training = json.loads((copy.model("ner") / "training.json").read_text())

@@ -12,8 +12,8 @@ from cards_run import shared_run
 from typer.testing import CliRunner
 
 from annotate.runfolder import RunFolder
-from cards.check import check_card
-from cards.check_numbers import Known, known_from_run
+from cards.check.card import check_card
+from cards.check.known import Known, known_from_run
 from cards.cli import app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cards"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cards.metadata import license_id, size_category
-from cards.numbers import Numbers, find_numbers
+from cards.facts.hub_vocabulary import license_id, size_category
+from cards.measure.notation import Numbers, find_numbers
 
 
 @pytest.mark.parametrize(

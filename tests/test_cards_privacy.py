@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cards.privacy import KINDS, mask, scan_documents, scan_text
-from cards.texts import DocText
+from cards.facts.texts import DocText
+from cards.measure.privacy import KINDS, mask, scan_documents, scan_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cards"
 POSITIVE = (FIXTURES / "privacy_positive.txt").read_text(encoding="utf-8")

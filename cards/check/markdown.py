@@ -6,13 +6,15 @@
     page.tables              # Table(line, header, rows, headings): headings = the titles above it
     page.prose               # (line number, text) outside code blocks, HTML comments and the header
 
-Line numbers are those of the file (1-based), so a gap can say where to write.
+Line numbers are those of the file (1-based), so a gap can say where to write. `detect_language(path)`:
+the card's language from its file name.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -113,3 +115,8 @@ def _tables(page: Page) -> list[Table]:
         else:
             i += 1
     return tables
+
+
+def detect_language(path: Path) -> str:
+    """The card's language from its file name: "es" for README_ES.md (or card.es.md), else "en"."""
+    return "es" if re.search(r"[_.-]es\.md$", path.name, re.IGNORECASE) else "en"

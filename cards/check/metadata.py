@@ -13,9 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cards.check import Gap
-from cards.markdown import Page
-from cards.metadata import ANNOTATIONS_CREATORS, HUB_LICENSES, SIZE_CATEGORIES
+import yaml
+
+from cards.check.gap import Gap
+from cards.check.markdown import Page
+from cards.facts.hub_vocabulary import ANNOTATIONS_CREATORS, HUB_LICENSES, SIZE_CATEGORIES
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 DATASET_FIELDS = {
@@ -43,8 +45,6 @@ CO2_FIELDS = ("emissions", "source", "training_type", "geographical_location", "
 
 def read_metadata(path: Path, page: Page) -> tuple[dict[str, Any], list[Gap]]:
     """The YAML header as a dict, and the gaps when it is missing or does not parse."""
-    import yaml
-
     if page.metadata is None:
         return {}, [
             Gap(

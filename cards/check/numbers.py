@@ -1,9 +1,9 @@
 """Every number of a card against the run folder.
 
-    known = known_from_run(Path("runs/demo"))     # facts, bias.json, privacy.json, metrics, training, ...
+    known = known_from_run(Path("runs/demo"))     # cards.check.known: every number the run has
     gaps = check_numbers(path, page, metadata, "model", known, task="ner")
 
-Two passes. Targeted (`cards.check_tables`): the tables and fields whose meaning is known - F1 per label,
+Two passes. Targeted (`cards.check.tables`): the tables and fields whose meaning is known - F1 per label,
 sizes per split, agreement, the `model-index` and `co2_eq_emissions` - must equal the value of that very
 fact. Generic: any other number in the prose must print some value of the run folder at the precision
 shown (a percentage as 100 times a fraction); code blocks, inline code, links, dates and version numbers
@@ -12,17 +12,15 @@ are not numbers of the card.
 
 from __future__ import annotations
 
-import bisect
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from annotate.runfolder import RunFolder
-from cards.check import Gap
-from cards.facts import numbers_of
-from cards.markdown import Page
-from cards.numbers import Number, find_numbers
+from cards.check.gap import Gap
+from cards.check.known import Known
+from cards.check.markdown import Page
+from cards.check.tables import check_tables, check_yaml_numbers
+from cards.measure.notation import Number, find_numbers
 
 NOT_NUMBERS = re.compile(
     r"`[^`]*`"  # inline code
@@ -36,79 +34,6 @@ NOT_NUMBERS = re.compile(
 )
 
 CITATION = r"citation|\bcita|reference|referencia|bibliograf"
-
-
-@dataclass(frozen=True)
-class KnownValue:
-    value: float
-    name: str
-    source: str
-
-
-@dataclass(frozen=True)
-class Known:
-    """The run's values, sorted for lookup, and the context the targeted checks read."""
-
-    values: tuple[KnownValue, ...]
-    context: Any  # cards.build.CardContext
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_keys", [v.value for v in self.values])
-
-    def matches(self, number: Number) -> bool:
-        target = number.value / 100 if number.percent else number.value
-        scale = 100 if number.percent else 1
-        tolerance = (0.5 * 10 ** (-number.decimals) + 1e-9 * max(1.0, abs(number.value))) / scale
-        i = bisect.bisect_left(self._keys, target - tolerance)  # type: ignore[attr-defined]
-        return i < len(self._keys) and self._keys[i] <= target + tolerance  # type: ignore[attr-defined]
-
-    def nearest(self, number: Number) -> KnownValue | None:
-        target = number.value / 100 if number.percent else number.value
-        return min(self.values, key=lambda v: abs(v.value - target), default=None)
-
-
-def _sources(context: Any) -> list[tuple[str, Any]]:
-    run: RunFolder = context.run
-    sources: list[tuple[str, Any]] = [
-        ("dataset/ and run.json", context.dataset),
-        ("bias.json", context.bias),
-        ("privacy.json", context.privacy),
-        ("the measured limitations", [f.model_dump() for f in context.dataset_findings]),
-    ]
-    for task, model in context.model_facts.items():
-        folder = f"models/{task}"
-        sources += [
-            (f"{folder}/metrics.json", model.metrics),
-            (f"{folder}/training.json", model.training),
-            (f"{folder}/emissions.csv", model.emissions),
-            (folder, {"test_documents": model.test_documents, "training_minutes": model.training_minutes}),
-            ("the measured limitations", [f.model_dump() for f in context.model_findings[task]]),
-        ]
-        if model.instruction is not None:
-            sources.append((f"dataset/instruction and {folder}", model.instruction))
-    for name, path in (("agreement.json", run.agreement), ("run.json", run.run_json)):
-        if path.exists():
-            sources.append((name, run.read_json(path)))
-    return sources
-
-
-def known_values(context: Any) -> Known:
-    values = [
-        KnownValue(value, name, source)
-        for source, data in _sources(context)
-        for name, value in numbers_of(data)
-    ]
-    return Known(tuple(sorted(values, key=lambda v: v.value)), context)
-
-
-def known_from_run(path: Path | RunFolder | None) -> Known:
-    """The known values of the run at `path`; bias.json and privacy.json are read, not re-measured."""
-    from cards.build import measure
-
-    run = path if isinstance(path, RunFolder) else RunFolder(Path(path or "."))
-    bias = run.read_json(run.require(run.bias))
-    privacy = run.read_json(run.require(run.privacy))
-    return known_values(measure(run, bias=bias, privacy=privacy))
 
 
 def prose_numbers(page: Page, skip_lines: set[int]) -> list[tuple[int, list[Number]]]:
@@ -136,8 +61,6 @@ def model_task(path: Path, known: Known, task: str | None) -> str | None:
 def check_numbers(
     path: Path, page: Page, metadata: dict[str, Any], kind: str, known: Known, task: str | None = None
 ) -> list[Gap]:
-    from cards.check_tables import check_tables, check_yaml_numbers
-
     gaps: list[Gap] = []
     model = model_task(path, known, task) if kind == "model" else None
     if kind == "model" and model is None:

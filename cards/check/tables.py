@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from annotate.runfolder import Metrics, SplitMetrics
-from cards.check import Gap, detect_language
-from cards.check_numbers import Known
-from cards.markdown import Page, Table
-from cards.numbers import Numbers, find_numbers
+from cards.check.gap import Gap
+from cards.check.known import Known
+from cards.check.markdown import Page, Table, detect_language
+from cards.facts.hub_vocabulary import size_category
+from cards.facts.model import ModelFacts
+from cards.measure.notation import Numbers, find_numbers
 
 COLUMNS = {
     "precision": r"precision|precisión",
@@ -142,8 +144,8 @@ def _evaluation(table: Table, known: Known, task: str, path: Path, lang: str) ->
         for split_name in ("test", "validation"):
             if values := metric_values(metrics, split_name, key):
                 return values, f"{key} ({split_name})", source
-        split_name = SPLITS.get(key.lower())
-        values = metric_values(metrics, split_name, None) if split_name else None
+        overall = SPLITS.get(key.lower())
+        values = metric_values(metrics, overall, None) if overall else None
         return (values, f"{key} overall", source) if values else None
 
     return _rows(table, lookup, path, lang)
@@ -285,7 +287,7 @@ def check_yaml_numbers(
     return gaps
 
 
-def _model_index(path: Path, page: Page, metadata: dict[str, Any], model: Any, task: str) -> list[Gap]:
+def _model_index(path: Path, page: Page, metadata: dict[str, Any], model: ModelFacts, task: str) -> list[Gap]:
     from huggingface_hub.repocard_data import model_index_to_eval_results
 
     try:
@@ -311,8 +313,6 @@ def _model_index(path: Path, page: Page, metadata: dict[str, Any], model: Any, t
 
 
 def _size_category(path: Path, page: Page, metadata: dict[str, Any], known: Known) -> list[Gap]:
-    from cards.metadata import size_category
-
     expected = size_category(known.context.dataset.total.documents)
     given = metadata.get("size_categories")
     given = given if isinstance(given, list) else [given] if given else []

@@ -10,7 +10,7 @@ import json
 from collections import Counter
 
 from annotate.runfolder import RunFolder, RunFolderError
-from cards.facts import AnnotationFacts, MetricFacts, QuestionAgreementFacts, ReviewFacts
+from cards.facts.model import AnnotationFacts, MetricFacts, QuestionAgreementFacts, ReviewFacts
 
 PARQUET_COLUMNS = ("record_id", "document_id", "question", "annotator", "status", "inserted_at", "updated_at")
 

@@ -1,5 +1,5 @@
 """Dataset facts: provenance (run.json), sizes and label distribution (dataset/), annotation (parquet,
-agreement.json, review.jsonl). See `cards.facts.DatasetFacts`.
+agreement.json, review.jsonl). See `cards.facts.model.DatasetFacts`.
 
 Sizes: documents are rows; tokens come from the `tokens` view; entities from `bigbio_kb` (all of them,
 nested ones included) and, separately, the B- tags of `tokens` (what a token classifier sees).
@@ -11,10 +11,10 @@ from collections import Counter
 from typing import Any
 
 from annotate.runfolder import RunFolder, RunInfo
-from cards.annotation_facts import agreement_facts, annotation_facts, review_facts
-from cards.facts import CorpusFacts, DatasetFacts, LabelCount, SplitSize
-from cards.metadata import license_id, size_category
-from cards.texts import TEXT_COLUMNS, available_views, load_view
+from cards.facts.annotation import agreement_facts, annotation_facts, review_facts
+from cards.facts.hub_vocabulary import license_id, size_category
+from cards.facts.model import CorpusFacts, DatasetFacts, LabelCount, SplitSize
+from cards.facts.texts import TEXT_COLUMNS, available_views, load_view
 
 SPLIT_ORDER = {"train": 0, "validation": 1, "test": 2}
 

@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 
 from annotate.runfolder import RunFolderError
-from cards.facts import EmissionsFacts
+from cards.facts.model import EmissionsFacts
 
 REQUIRED = ("emissions", "energy_consumed", "duration")
 
@@ -33,7 +33,8 @@ def _text(row: dict[str, str], column: str) -> str | None:
 
 def _sum(rows: list[dict[str, str]], column: str) -> float | None:
     values = [_float(r, column) for r in rows]
-    return None if any(v is None for v in values) else sum(values)  # type: ignore[misc]
+    present = [v for v in values if v is not None]
+    return sum(present) if len(present) == len(values) else None
 
 
 def hardware_text(

@@ -1,20 +1,18 @@
-"""The measured facts a card states, read from the run folder into typed models.
+"""The typed facts a card states, as read from the run folder (pydantic models, frozen).
 
-    dataset = read_dataset_facts(RunFolder("runs/demo"))     # sizes, labels, annotation, agreement
-    model = read_model_facts(RunFolder("runs/demo"), "ner")   # metrics, training, emissions
+    DatasetFacts     sizes, labels, provenance, annotation, agreement    (cards.facts.dataset)
+    ModelFacts       metrics, training, emissions, instruction data      (cards.facts.model_folder)
 
-Every number a card prints is a field of these models (or of bias.json / privacy.json), so the
-checker can read the same facts back and compare (`cards.check_numbers`). Readers live in
-`cards.dataset_facts`, `cards.annotation_facts`, `cards.model_facts` and `cards.emissions`.
+Every number a card prints is a field of these models (or of bias.json / privacy.json), so the checker
+can read the same facts back and compare (`cards.check.known`). This module imports nothing of `cards`:
+the readers import it, never the other way round.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from annotate.runfolder import Metrics, RunFolder, TrainingInfo
+from annotate.runfolder import Metrics, TrainingInfo
 
 
 class Fact(BaseModel):
@@ -171,35 +169,3 @@ class ModelFacts(Fact):
     test_documents: int | None  # lines of test_predictions.jsonl
     training_minutes: float
     instruction: InstructionFacts | None = None  # instruction models only
-
-
-def read_dataset_facts(run: RunFolder) -> DatasetFacts:
-    from cards.dataset_facts import dataset_facts
-
-    return dataset_facts(run)
-
-
-def read_model_facts(run: RunFolder, task: str) -> ModelFacts:
-    from cards.model_facts import model_facts
-
-    return model_facts(run, task)
-
-
-def numbers_of(data: Any, path: str = "") -> list[tuple[str, float]]:
-    """Every number in a JSON-like structure (in strings too, and the length of every list and mapping),
-    with its path: what the checker knows."""
-    from cards.numbers import find_numbers
-
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json")
-    if isinstance(data, bool) or data is None:
-        return []
-    if isinstance(data, int | float):
-        return [(path, float(data))]
-    if isinstance(data, str):
-        return [(path, option.value) for options in find_numbers(data) for option in options]
-    items = data.items() if isinstance(data, dict) else enumerate(data)
-    out = [(f"{path}.length" if path else "length", float(len(data)))]
-    for key, value in items:
-        out.extend(numbers_of(value, f"{path}.{key}" if path else str(key)))
-    return out

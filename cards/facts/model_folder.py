@@ -8,10 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 from annotate.runfolder import Metrics, RunFolder, RunFolderError, TrainingInfo
-from cards.emissions import read_emissions
-from cards.facts import InstructionFacts, ModelFacts, TaskSamples
-from cards.metadata import task_of
-from cards.texts import available_views, load_view
+from cards.facts.emissions import read_emissions
+from cards.facts.hub_vocabulary import task_of
+from cards.facts.model import InstructionFacts, ModelFacts, TaskSamples
+from cards.facts.texts import available_views, load_view
 
 
 def test_predictions(run: RunFolder, task: str) -> Path:

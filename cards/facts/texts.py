@@ -10,9 +10,12 @@ passage per document); `tokens` the tokens joined with spaces; `instruction`/`la
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotate.runfolder import RunFolder, RunFolderError
+
+if TYPE_CHECKING:
+    from datasets import DatasetDict
 
 #: views in the order they are tried, and how a row becomes text
 TEXT_COLUMNS = {"instruction": ("instruction", "input", "output"), "labels": ("text",)}
@@ -25,15 +28,18 @@ class DocText:
     text: str
 
 
-def load_view(run: RunFolder, view: str) -> Any:
+def load_view(run: RunFolder, view: str) -> DatasetDict:
     """The DatasetDict of `dataset/<view>` (errors name the stage that makes it)."""
-    from datasets import load_from_disk
+    from datasets import DatasetDict, load_from_disk
 
     path = run.require(run.dataset_view(view))
     try:
-        return load_from_disk(str(path))
+        data = load_from_disk(str(path))
     except (FileNotFoundError, ValueError) as exc:
         raise RunFolderError(f"{path} is not a saved DatasetDict ({exc}); re-run the export") from None
+    if not isinstance(data, DatasetDict):
+        raise RunFolderError(f"{path} holds one Dataset, not a DatasetDict of splits; re-run the export")
+    return data
 
 
 def available_views(run: RunFolder) -> list[str]:
@@ -52,9 +58,8 @@ def _row_text(view: str, row: dict[str, Any]) -> str:
 def document_texts(run: RunFolder) -> list[DocText]:
     """Every document of the run's dataset, from the most faithful view available."""
     views = available_views(run)
-    view = next((v for v in ("bigbio_kb", "tokens", *TEXT_COLUMNS) if v in views), None)
-    if view is None:
-        run.require(run.dataset_view("bigbio_kb"))  # raises, naming the command that makes it
+    # none at all: load_view("bigbio_kb") raises, naming the command that makes it
+    view = next((v for v in ("bigbio_kb", "tokens", *TEXT_COLUMNS) if v in views), "bigbio_kb")
     dataset = load_view(run, view)
     return [
         DocText(str(row.get("document_id") or row.get("id") or f"{split}-{i}"), split, _row_text(view, row))

@@ -8,7 +8,7 @@ The JSON shape:
     {"version": 1,
      "label_balance": {"source", "counts": {label: n}, "shares": {label: fraction}, "by_split": {split:
                        {label: n}}, "majority", "minority", "imbalance_ratio", "normalized_entropy"},
-     "definitions": {how sex and age groups are found: cards.groups.definitions()},
+     "definitions": {how sex and age groups are found: cards.measure.groups.definitions()},
      "mentions": {"documents": n, "sex": {group: {"documents", "share", "mentions", "by_split"}},
                   "age": {...}}                       (groups: female/male, pediatric/adult/older, not_stated)
      "variety": {"recorded": bool, "source": str | null, "counts": {variety or country: documents}},
@@ -18,7 +18,7 @@ The JSON shape:
                              "intervals_overlap"}}}
                       | {"available": false, "reason": str, "missing": path | null}}}
 
-A Score is `cards.scoring.Score` (documents, support, predicted, precision, recall, f1, ci95).
+A Score is `cards.measure.scoring.Score` (documents, support, predicted, precision, recall, f1, ci95).
 Nothing here is advice: every value is counted or re-scored from the run folder.
 """
 
@@ -28,12 +28,12 @@ import math
 from collections import Counter
 from typing import Any
 
-from annotate.runfolder import RunFolder, RunInfo
-from cards.facts import DatasetFacts
-from cards.groups import AGE_GROUPS, NOT_STATED, SEX_GROUPS, definitions, find_groups
-from cards.model_facts import read_predictions, test_predictions
-from cards.scoring import INTERVAL, DocCounts, document_counts, score
-from cards.texts import DocText, available_views, load_view
+from annotate.runfolder import Metrics, RunFolder, RunInfo
+from cards.facts.model import DatasetFacts
+from cards.facts.model_folder import read_predictions, test_predictions
+from cards.facts.texts import DocText, available_views, load_view
+from cards.measure.groups import AGE_GROUPS, NOT_STATED, SEX_GROUPS, Groups, definitions, find_groups
+from cards.measure.scoring import INTERVAL, DocCounts, document_counts, score
 
 VARIETY_KEYS = ("variety", "varieties", "country", "countries", "pais", "país")
 KINDS = {"sex": SEX_GROUPS, "age": AGE_GROUPS}
@@ -133,7 +133,7 @@ def model_scores(run: RunFolder, task: str, texts: dict[str, str], metrics_f1: f
         missing = path.relative_to(run.path).as_posix()
         return {"available": False, "reason": f"{missing} is missing", "missing": missing}
     rows = read_predictions(path)
-    counts: list[tuple[DocCounts, Any]] = []
+    counts: list[tuple[DocCounts, Groups]] = []
     for row in rows:
         text = texts.get(str(row["id"])) or " ".join(row.get("tokens") or [])
         counts.append((document_counts(row["gold"], row["pred"]), find_groups(text)))
@@ -158,8 +158,6 @@ def model_scores(run: RunFolder, task: str, texts: dict[str, str], metrics_f1: f
 
 
 def measure_bias(run: RunFolder, dataset: DatasetFacts, texts: list[DocText]) -> dict[str, Any]:
-    from annotate.runfolder import Metrics
-
     by_id = {doc.id: doc.text for doc in texts}
     scores = {}
     for task in run.model_tasks():

@@ -152,5 +152,5 @@ def definitions() -> dict:
             "words": {group: AGE_WORDS[group].replace(r"\s+", " ").split("|") for group in AGE_GROUPS},
         },
         "not_stated": "no mention of the kind in the document",
-        "source": "cards.groups (regular expressions over the document text)",
+        "source": "cards.measure.groups (regular expressions over the document text)",
     }

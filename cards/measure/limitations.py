@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from cards.facts import DatasetFacts, ModelFacts, QuestionAgreementFacts
-from cards.groups import NOT_STATED
+from cards.facts.model import DatasetFacts, ModelFacts, QuestionAgreementFacts
+from cards.measure.groups import NOT_STATED
 
 
 class Finding(BaseModel):
@@ -32,7 +32,7 @@ def agreement_level(alpha: float | None) -> str | None:
 
 def main_question(dataset: DatasetFacts) -> QuestionAgreementFacts | None:
     spans = [q for q in dataset.agreement if q.kind == "spans"]
-    return (spans or dataset.agreement or [None])[0]
+    return next(iter(spans or dataset.agreement), None)
 
 
 def _agreement(dataset: DatasetFacts) -> Finding:

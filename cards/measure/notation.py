@@ -13,6 +13,7 @@ when reading a hand-written card both readings are tried.
 
 from __future__ import annotations
 
+import builtins
 import math
 import re
 from dataclasses import dataclass
@@ -29,19 +30,19 @@ class Numbers:
     def _local(self, text: str) -> str:
         return text.replace(".", ",") if self.lang == "es" else text
 
-    def int(self, value: int | float | None) -> str:
+    def int(self, value: float | None) -> str:
         return MISSING if value is None else str(round(value))
 
-    def dec(self, value: float | None, digits: int = 3) -> str:
+    def dec(self, value: float | None, digits: builtins.int = 3) -> str:
         return MISSING if value is None else self._local(f"{value:.{digits}f}")
 
-    def pct(self, value: float | None, digits: int = 1) -> str:
+    def pct(self, value: float | None, digits: builtins.int = 1) -> str:
         if value is None:
             return MISSING
         number = self._local(f"{100 * value:.{digits}f}")
         return f"{number}\u00a0%" if self.lang == "es" else f"{number}%"
 
-    def sig(self, value: float | None, digits: int = 3) -> str:
+    def sig(self, value: float | None, digits: builtins.int = 3) -> str:
         """`digits` significant digits in fixed notation (emissions of tiny runs stay readable)."""
         if value is None:
             return MISSING

@@ -3,7 +3,7 @@
     findings = scan_text("Dra. Ana López, tel. 612 345 678, NHC 4455667")
     report = scan_documents(document_texts(run))      # the content of privacy.json
 
-Kinds, found offline by pattern and by a small gazetteer shipped in `cards/gazetteer/`:
+Kinds, found offline by pattern and by a small gazetteer shipped in `cards/measure/gazetteer/`:
 - email; phone (Spanish 9-digit numbers with or without +34/0034, or digits after "teléfono"/"tel.");
 - id_number (DNI 12345678Z, NIE X1234567L, and numbers after NHC / historia clínica / CIP / NUSS /
   seguridad social / tarjeta sanitaria);
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from cards.texts import DocText
+from cards.facts.texts import DocText
 
 KINDS = ("email", "id_number", "phone", "date", "address", "person_name")
 EXAMPLES_PER_KIND = 5
@@ -49,9 +49,10 @@ METHODS = {
     "or 8+ digits after teléfono/tel./tlf.",
     "date": 'dd/mm/yyyy, dd-mm-yy, yyyy-mm-dd, "12 de marzo (de 2019)"',
     "address": "C/, calle, avenida, plaza, paseo, carretera, ronda... + capitalised name (+ number); "
-    "C.P. + 5 digits; a place of cards/gazetteer/lugares.txt after vecino de, natural de, residente en",
+    "C.P. + 5 digits; a place of cards/measure/gazetteer/lugares.txt after vecino de, natural de, "
+    "residente en",
     "person_name": "title (Dr., Dra., Sr., Sra., Doctor, Doña...) + capitalised words; a given name of "
-    "cards/gazetteer/nombres.txt followed by a surname of cards/gazetteer/apellidos.txt",
+    "cards/measure/gazetteer/nombres.txt followed by a surname of cards/measure/gazetteer/apellidos.txt",
 }
 METHODS_ES = {
     "email": "patrón nombre@dominio.tld",
@@ -61,9 +62,11 @@ METHODS_ES = {
     "3-2-2-2), u 8 o más cifras tras teléfono/tel./tlf.",
     "date": "dd/mm/aaaa, dd-mm-aa, aaaa-mm-dd, «12 de marzo (de 2019)»",
     "address": "C/, calle, avenida, plaza, paseo, carretera, ronda... + nombre en mayúscula (+ número); "
-    "C.P. + 5 cifras; un lugar de cards/gazetteer/lugares.txt tras vecino de, natural de, residente en",
+    "C.P. + 5 cifras; un lugar de cards/measure/gazetteer/lugares.txt tras vecino de, natural de, "
+    "residente en",
     "person_name": "tratamiento (Dr., Dra., Sr., Sra., Doctor, Doña...) + palabras en mayúscula; "
-    "un nombre de cards/gazetteer/nombres.txt seguido de un apellido de cards/gazetteer/apellidos.txt",
+    "un nombre de cards/measure/gazetteer/nombres.txt seguido de un apellido de "
+    "cards/measure/gazetteer/apellidos.txt",
 }
 LIMITS = (
     "Patterns and a small gazetteer only: names without a title and outside the gazetteer, places outside "

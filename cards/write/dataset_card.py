@@ -2,50 +2,25 @@
 
     write_dataset_card(folder, context)     # README.md, README_ES.md, label_distribution*.png, ...
 
-`context` is a `CardContext` (see `cards.build`): the dataset facts, bias.json, privacy.json, findings.
+`context` is a `CardContext` (see `cards.measure.context`): the dataset facts, bias.json, privacy.json,
+findings.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cards import plots
-from cards.facts import DatasetFacts
-from cards.metadata import is_hub_id, task_of
-from cards.privacy import METHODS_ES
-from cards.render import LANGUAGES, README, model_readme, render
+from cards.facts.hub_vocabulary import is_hub_id, task_of
+from cards.facts.model import DatasetFacts
+from cards.measure.context import CardContext
+from cards.measure.privacy import METHODS_ES
+from cards.write.plots import agreement_per_label, group_bars, label_distribution, plot_name, scores_per_group
+from cards.write.render import LANGUAGE_NAMES, LANGUAGES, README, TASK_NAMES, model_readme, render
 
-LANGUAGE_NAMES = {
-    "en": {
-        "es": "Spanish",
-        "en": "English",
-        "ca": "Catalan",
-        "eu": "Basque",
-        "gl": "Galician",
-        "pt": "Portuguese",
-    },
-    "es": {
-        "es": "español",
-        "en": "inglés",
-        "ca": "catalán",
-        "eu": "euskera",
-        "gl": "gallego",
-        "pt": "portugués",
-    },
-}
-TASK_NAMES = {
-    "en": {
-        "ner": "named entity recognition",
-        "classification": "text classification",
-        "instruction": "instruction following",
-    },
-    "es": {
-        "ner": "reconocimiento de entidades nombradas",
-        "classification": "clasificación de textos",
-        "instruction": "seguimiento de instrucciones",
-    },
-}
+if TYPE_CHECKING:
+    from huggingface_hub import DatasetCardData
 
 
 def annotations_creators(d: DatasetFacts) -> list[str]:
@@ -61,7 +36,7 @@ def source_datasets(d: DatasetFacts) -> list[str]:
     return [f"extended|{d.corpus.source}"] if is_hub_id(d.corpus.source) else ["extended"]
 
 
-def card_data(d: DatasetFacts):
+def card_data(d: DatasetFacts) -> DatasetCardData:
     from huggingface_hub import DatasetCardData
 
     task = task_of(d.task)
@@ -90,12 +65,21 @@ def card_data(d: DatasetFacts):
     )
 
 
-def draw_plots(folder: Path, d: DatasetFacts, bias: dict[str, Any], lang: str) -> dict[str, Any]:
-    names = {"labels": None, "agreement": None, "groups": {}}
+@dataclass
+class DatasetPlots:
+    """The file names of the plots drawn beside the dataset card (None: not drawn)."""
+
+    labels: str | None = None
+    agreement: str | None = None
+    groups: dict[str, str] = field(default_factory=dict)  # F1 per group, by model task
+
+
+def draw_plots(folder: Path, d: DatasetFacts, bias: dict[str, Any], lang: str) -> DatasetPlots:
+    names = DatasetPlots()
     if d.label_counts:
-        name = plots.plot_name("label_distribution", lang)
-        plots.label_distribution(d.label_counts, [s.split for s in d.splits], folder / name, lang)
-        names["labels"] = name
+        name = plot_name("label_distribution", lang)
+        label_distribution(d.label_counts, [s.split for s in d.splits], folder / name, lang)
+        names.labels = name
     per_label = {
         label: {
             metric: m.value for metric, m in block.items() if metric in ("f1", "alpha_u", "alpha_nominal")
@@ -104,29 +88,18 @@ def draw_plots(folder: Path, d: DatasetFacts, bias: dict[str, Any], lang: str) -
         for label, block in q.per_label.items()
     }
     if per_label:
-        name = plots.plot_name("agreement_per_label", lang)
-        plots.agreement_per_label(per_label, folder / name, lang)
-        names["agreement"] = name
+        name = plot_name("agreement_per_label", lang)
+        agreement_per_label(per_label, folder / name, lang)
+        names.agreement = name
     for task, scores in bias["model_scores"].items():
         if scores["available"]:
-            name = plots.plot_name(f"f1_per_group_{task}", lang)
-            plots.scores_per_group(group_bars(scores, lang), folder / name, lang, scores["interval"]["level"])
-            names["groups"][task] = name
+            name = plot_name(f"f1_per_group_{task}", lang)
+            scores_per_group(group_bars(scores, lang), folder / name, lang, scores["interval"]["level"])
+            names.groups[task] = name
     return names
 
 
-def group_bars(scores: dict[str, Any], lang: str) -> list[tuple[str, float, tuple[float, float] | None]]:
-    from cards.groups import GROUP_NAMES
-
-    return [
-        (GROUP_NAMES[lang][group], s["f1"], tuple(s["ci95"]) if s["ci95"] else None)
-        for kind in ("sex", "age")
-        for group, s in scores[kind].items()
-        if s["f1"] is not None
-    ]
-
-
-def write_dataset_card(folder: Path, context: Any) -> list[Path]:
+def write_dataset_card(folder: Path, context: CardContext) -> list[Path]:
     from huggingface_hub import DatasetCard
 
     folder.mkdir(parents=True, exist_ok=True)

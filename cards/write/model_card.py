@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotate.runfolder import Metrics, SplitMetrics, TrainingInfo
-from cards import plots
-from cards.dataset_card import LANGUAGE_NAMES, TASK_NAMES, group_bars
-from cards.facts import EmissionsFacts, ModelFacts
-from cards.metadata import is_hub_id, task_of
-from cards.numbers import sig_decimals
-from cards.render import README, model_languages, render
+from cards.facts.hub_vocabulary import is_hub_id, task_of
+from cards.facts.model import EmissionsFacts, ModelFacts
+from cards.measure.context import CardContext
+from cards.measure.notation import sig_decimals
+from cards.write.plots import group_bars, plot_name, scores_per_group, scores_per_label
+from cards.write.render import LANGUAGE_NAMES, README, TASK_NAMES, model_languages, render
+
+if TYPE_CHECKING:
+    from huggingface_hub import EvalResult, ModelCardData
 
 METRICS = ("precision", "recall", "f1")
 GENERATION_METRICS = ("exact_match", "rouge_l")  # keys of `SplitMetrics.extra` for generated answers
@@ -50,13 +53,15 @@ def instruction_metrics(scores: SplitMetrics, overall: bool = False) -> list[tup
 
 def instruction_results(metrics: Metrics) -> list[tuple[str, str, float, str | None]]:
     """(split, metric, value, config) of an instruction model: test overall, then each `per_task` group."""
-    out = [("test", m, v, None) for m, v in instruction_metrics(metrics.test, overall=True)]
+    out: list[tuple[str, str, float, str | None]] = [
+        ("test", m, v, None) for m, v in instruction_metrics(metrics.test, overall=True)
+    ]
     for name, scores in metrics.per_task.items():
         out += [("test", m, v, name) for m, v in instruction_metrics(scores)]
     return out
 
 
-def eval_results(model: ModelFacts, dataset_id: str, dataset_name: str) -> list:
+def eval_results(model: ModelFacts, dataset_id: str, dataset_name: str) -> list[EvalResult]:
     """One EvalResult per split and metric (overall), plus F1 per label (`config` = the label); for an
     instruction model, `instruction_results`."""
     from huggingface_hub import EvalResult
@@ -104,7 +109,7 @@ def base_model_id(training: TrainingInfo, peft: bool) -> str | None:
     return next((m for m in candidates if is_hub_id(m)), None)
 
 
-def card_data(context: Any, task: str):
+def card_data(context: CardContext, task: str) -> ModelCardData:
     from huggingface_hub import ModelCardData
 
     model = context.model_facts[task]
@@ -128,7 +133,7 @@ def card_data(context: Any, task: str):
     )
 
 
-def copy_plots(folder: Path, context: Any, model: ModelFacts) -> dict[str, str | None]:
+def copy_plots(folder: Path, context: CardContext, model: ModelFacts) -> dict[str, str | None]:
     """The plots the training wrote (`models/<task>/plots/*.png`), copied beside the card, by stem."""
     names = model.instruction.plots if model.instruction else []
     for name in names:
@@ -139,17 +144,15 @@ def copy_plots(folder: Path, context: Any, model: ModelFacts) -> dict[str, str |
 def draw_plots(folder: Path, model: ModelFacts, scores: dict[str, Any], lang: str) -> dict[str, str | None]:
     names: dict[str, str | None] = {"labels": None, "groups": None}
     if model.metrics.test.per_label:
-        names["labels"] = plots.plot_name("f1_per_label", lang)
-        plots.scores_per_label(model.metrics.test.per_label, folder / names["labels"], lang)
+        names["labels"] = name = plot_name("f1_per_label", lang)
+        scores_per_label(model.metrics.test.per_label, folder / name, lang)
     if scores.get("available"):
-        names["groups"] = plots.plot_name("f1_per_group", lang)
-        plots.scores_per_group(
-            group_bars(scores, lang), folder / names["groups"], lang, scores["interval"]["level"]
-        )
+        names["groups"] = name = plot_name("f1_per_group", lang)
+        scores_per_group(group_bars(scores, lang), folder / name, lang, scores["interval"]["level"])
     return names
 
 
-def write_model_card(folder: Path, context: Any, task: str) -> list[Path]:
+def write_model_card(folder: Path, context: CardContext, task: str) -> list[Path]:
     from huggingface_hub import ModelCard
 
     folder.mkdir(parents=True, exist_ok=True)

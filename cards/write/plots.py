@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from cards.facts import LabelCount
+from cards.facts.model import LabelCount
+from cards.measure.groups import GROUP_NAMES
 
 TEXT = {
     "en": {
@@ -116,3 +118,13 @@ def scores_per_group(
     ax.set_ylim(0, 1.05)
     ax.set_title(TEXT[lang]["groups"].format(level=level))
     return _save(plt, fig, path)
+
+
+def group_bars(scores: dict[str, Any], lang: str) -> list[tuple[str, float, tuple[float, float] | None]]:
+    """(group name, F1, interval) of the scored sex and age groups of a bias.json `model_scores` entry."""
+    return [
+        (GROUP_NAMES[lang][group], s["f1"], tuple(s["ci95"]) if s["ci95"] else None)
+        for kind in ("sex", "age")
+        for group, s in scores[kind].items()
+        if s["f1"] is not None
+    ]

@@ -15,8 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cards.groups import GROUP_NAMES
-from cards.numbers import Numbers
+from cards.measure.groups import GROUP_NAMES
+from cards.measure.notation import Numbers
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "es")
@@ -24,6 +24,37 @@ README = {"en": "README.md", "es": "README_ES.md"}
 # Model cards written in fewer languages than LANGUAGES, by task; none today: every model card (ner,
 # instruction) has a template per language, README.md + README_ES.md.
 MODEL_LANGUAGES: dict[str, tuple[str, ...]] = {}
+# words both cards use: the corpus's languages and the task, by card language
+LANGUAGE_NAMES = {
+    "en": {
+        "es": "Spanish",
+        "en": "English",
+        "ca": "Catalan",
+        "eu": "Basque",
+        "gl": "Galician",
+        "pt": "Portuguese",
+    },
+    "es": {
+        "es": "español",
+        "en": "inglés",
+        "ca": "catalán",
+        "eu": "euskera",
+        "gl": "gallego",
+        "pt": "portugués",
+    },
+}
+TASK_NAMES = {
+    "en": {
+        "ner": "named entity recognition",
+        "classification": "text classification",
+        "instruction": "instruction following",
+    },
+    "es": {
+        "ner": "reconocimiento de entidades nombradas",
+        "classification": "clasificación de textos",
+        "instruction": "seguimiento de instrucciones",
+    },
+}
 
 
 def model_languages(task: str) -> tuple[str, ...]:

@@ -1,0 +1,79 @@
+"""Everything the cards of one run state, read and measured once: `CardContext`.
+
+    context = measure_run(RunFolder("runs/demo"))            # measures bias.json and privacy.json
+    context = measure_run(run, bias=bias, privacy=privacy)   # reuses them, as read from the run folder
+
+The writers (`cards.write`) render it and the checker (`cards.check.known`) reads its values back, so both
+state and compare the very same facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from annotate.runfolder import RunFolder
+from cards.facts.dataset import dataset_facts
+from cards.facts.model import DatasetFacts, ModelFacts
+from cards.facts.model_folder import model_facts
+from cards.facts.texts import document_texts
+from cards.measure.bias import measure_bias
+from cards.measure.limitations import Finding, dataset_findings, model_findings
+from cards.measure.privacy import scan_documents
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """Everything the cards of one run state, measured once."""
+
+    run: RunFolder
+    dataset: DatasetFacts
+    bias: dict[str, Any]  # the content of bias.json (`cards.measure.bias`)
+    privacy: dict[str, Any]  # the content of privacy.json (`cards.measure.privacy`)
+    dataset_findings: list[Finding]
+    model_facts: dict[str, ModelFacts]
+    model_findings: dict[str, list[Finding]]
+    generated: dict[str, str]
+    dataset_id: str
+    model_ids: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def models(self) -> list[str]:
+        return sorted(self.model_facts)
+
+
+def measure_run(
+    run: RunFolder,
+    dataset_id: str | None = None,
+    model_id: str | None = None,
+    *,
+    bias: dict[str, Any] | None = None,
+    privacy: dict[str, Any] | None = None,
+) -> CardContext:
+    """Read and measure everything; `bias`/`privacy` given (read from bias.json/privacy.json) are reused."""
+    dataset = dataset_facts(run)
+    if bias is None or privacy is None:
+        texts = document_texts(run)
+        bias = measure_bias(run, dataset, texts) if bias is None else bias
+        privacy = scan_documents(texts) if privacy is None else privacy
+    models = {task: model_facts(run, task) for task in run.model_tasks()}
+    base_id = model_id or dataset.run_name
+    return CardContext(
+        run=run,
+        dataset=dataset,
+        bias=bias,
+        privacy=privacy,
+        dataset_findings=dataset_findings(dataset, bias, privacy),
+        model_facts=models,
+        model_findings={task: model_findings(m, bias) for task, m in models.items()},
+        generated={
+            "command": f"python -m cards build --run {run.path}",
+            "run": str(run.path),
+            "date": datetime.now(UTC).date().isoformat(),
+        },
+        dataset_id=dataset_id or dataset.run_name,
+        model_ids={
+            task: base_id if len(models) == 1 and model_id else f"{base_id}-{task}" for task in models
+        },
+    )
