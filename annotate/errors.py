@@ -43,22 +43,6 @@ class TeamInterruptedError(AnnotateError, ConnectionError):
     """The server stopped answering during `annotate team`; re-running the same command finishes it."""
 
 
-class LoadInterruptedError(AnnotateError, ConnectionError):
-    """The server stopped answering during `annotate load`; re-running the same command finishes it."""
-
-
-class TeamFileError(AnnotateError, ValueError):
-    """The team file of `annotate team` cannot be used."""
-
-
-class SecretsFileError(AnnotateError, PermissionError):
-    """The secrets file of `annotate team` cannot be written: no account is created."""
-
-
-class TeamInterruptedError(AnnotateError, ConnectionError):
-    """The server stopped answering during `annotate team`; re-running the same command finishes it."""
-
-
 class CorpusError(AnnotateError, ValueError):
     """A corpus could not be imported (base of the corpus errors)."""
 
