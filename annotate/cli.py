@@ -131,9 +131,11 @@ def load(
     os.environ.setdefault("TQDM_DISABLE", "1")  # the SDK's per-batch bars: `load` shows its own progress
     from rich.progress import Progress
 
-    from annotate.client import connect
+    from annotate.client import connect, quiet_sdk
     from annotate.load import LoadOptions
     from annotate.load import load as run_load
+
+    quiet_sdk()
 
     options = LoadOptions(
         corpus=corpus,
@@ -338,10 +340,11 @@ def team(
 
     Example: python -m annotate team --file equipo.csv --workspace pharmaconer
     """
-    from annotate.client import connect
+    from annotate.client import connect, quiet_sdk
     from annotate.client import workspace as get_workspace
     from annotate.team import create_team, default_secrets_file, read_team
 
+    quiet_sdk()
     members = read_team(file)
     client = connect()
     secrets_file = secrets_file or default_secrets_file(client.api_url)

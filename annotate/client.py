@@ -40,6 +40,16 @@ def connect() -> Any:
     return client
 
 
+def quiet_sdk() -> None:
+    """Keep the SDK's own warnings ("dataset not found") and error logs off stderr: the command reports
+    what went wrong in its one line."""
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"argilla(\.|$)")
+    logging.getLogger("argilla.sdk").setLevel(logging.CRITICAL)
+
+
 def workspace(client: Any, name: str | None, create: bool = True) -> Any:
     """The named workspace (created when missing and allowed), or the only/default one."""
     import argilla as rg

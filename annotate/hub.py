@@ -12,6 +12,45 @@ class HubTokenError(AnnotateError, PermissionError):
     """No Hugging Face token: nothing is uploaded."""
 
 
+class HubUnreachableError(AnnotateError, ConnectionError):
+    """The Hub (HF_ENDPOINT) did not answer."""
+
+
+def network_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "the Hub did not answer", whichever HTTP library huggingface_hub uses
+    (httpx, its httpx2 fork, or requests in older versions), and its offline mode."""
+    import importlib
+
+    from huggingface_hub.errors import OfflineModeIsEnabled
+
+    found: list[type[BaseException]] = [OfflineModeIsEnabled, ConnectionError, TimeoutError]
+    for module, name in (
+        ("httpx", "TransportError"),
+        ("httpx2", "TransportError"),
+        ("requests", "ConnectionError"),
+    ):
+        try:
+            found.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+def endpoint() -> str:
+    """The Hub this process talks to (HF_ENDPOINT, default https://huggingface.co)."""
+    from huggingface_hub import constants
+
+    return constants.ENDPOINT
+
+
+def unreachable(what: str, error: BaseException) -> HubUnreachableError:
+    detail = (str(error).splitlines() or [""])[0]
+    return HubUnreachableError(
+        f"could not reach the Hub at {endpoint()} ({what}): {type(error).__name__}: {detail}; "
+        "check your network (or HF_ENDPOINT / HF_HUB_OFFLINE) and run the same command again"
+    )
+
+
 def require_token() -> str:
     from huggingface_hub import get_token
 
@@ -30,5 +69,8 @@ def push_dataset(run: RunFolder, repo_id: str) -> str:
     token = require_token()
     for view in ("tokens", "bigbio_kb"):
         dataset = load_from_disk(str(run.require(run.dataset_view(view))))
-        dataset.push_to_hub(repo_id, config_name=view, token=token)
-    return f"https://huggingface.co/datasets/{repo_id}"
+        try:
+            dataset.push_to_hub(repo_id, config_name=view, token=token)
+        except network_errors() as error:
+            raise unreachable(f"dataset {repo_id}, config {view}", error) from None
+    return f"{endpoint()}/datasets/{repo_id}"

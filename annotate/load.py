@@ -2,22 +2,27 @@
 
 Everything is read and validated BEFORE anything is created on the server, so bad input creates
 nothing. The validated drafts become SDK records batch by batch while the previous batch uploads (the
-upload waits on the server, so building records costs no wall time). A dataset that this call created
-is deleted again if logging fails; a dataset that existed is updated in place (records upserted by id:
-loading twice does not duplicate).
+upload waits on the server, so building records costs no wall time). Records have stable ids
+(`<document>#<segment>`) and are upserted by id, so loading twice never duplicates. When logging fails
+and the server still answers, a dataset this call created is deleted again; when the server stopped
+answering, nothing can be deleted: the error says how many records it kept, and re-running the same
+command finishes the job (an unpublished draft left by a crash during creation is replaced).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from annotate import templates
 from annotate.corpus import corpus_labels, document_labels, has_overlaps, load_corpus, write_problems
-from annotate.records import RecordDraft, drafts
+from annotate.errors import LoadInterruptedError
+from annotate.records import CONTEXT, RecordDraft, drafts
 from annotate.runfolder import ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json
 from annotate.suggest import suggester
 
@@ -71,24 +76,27 @@ def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
     documents = list(corpus)
     labels = corpus_labels(documents) if options.task == "ner" else document_labels(documents)
     multi_label = any(len(d.labels) > 1 for d in documents)
+    mode = options.segment if options.task == "ner" else "none"
     settings = templates.build_settings(
         options.task,
         labels,
         overlapping=has_overlaps(documents),
         multi_label=multi_label,
         min_submitted=options.min_submitted,
+        context=mode in CONTEXT,
     )
     source = options.source or options.corpus.name
-    prepared = list(
-        drafts(documents, options.segment if options.task == "ner" else "none", source, options.licence)
-    )
+    prepared = list(drafts(documents, mode, source, options.licence))
     suggest = suggester(options.suggestions, labels)  # loads a model or lexicon: fails before the server
+    target = open_dataset(client, options, settings, labels, len(prepared))
+    context = templates.has_context(target.dataset)  # a dataset made before `contexto` goes on without it
     batches = RecordBatches(
-        prepared, options.batch_size, lambda part: to_records(part, options, labels, multi_label, suggest)
+        prepared,
+        options.batch_size,
+        lambda part: to_records(part, options, labels, multi_label, suggest, context),
     )
-    ws, dataset, created = log_all_or_nothing(
-        client, options, settings, labels, prefetched(iter(batches)), len(prepared), progress
-    )
+    log_all_or_nothing(client, target, prefetched(iter(batches)), progress)
+    ws, dataset, created = target.workspace, target.dataset, target.created
     write_run_info(options, client, dataset, corpus.format, labels)
     # written after every successful load; an empty file means no document was rejected
     problems_file = write_problems(corpus.problems, options.run_folder.import_problems)
@@ -109,37 +117,87 @@ def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
     )
 
 
-def log_all_or_nothing(
-    client: Any,
-    options: LoadOptions,
-    settings: Any,
-    labels: list[str],
-    batches: Iterable[list],
-    total: int,
-    progress: Any,
-) -> tuple[Any, Any, bool]:
-    """Create the dataset (or check that the existing one has the same template) and log every record;
-    a dataset this call created is deleted again when logging fails, so nothing is left half-logged."""
+@dataclass
+class Target:
+    """The dataset a load writes to, and how far it got (`logged` records acknowledged by the server)."""
+
+    workspace: Any
+    dataset: Any
+    created: bool
+    total: int
+    logged: int = 0
+
+
+def open_dataset(client: Any, options: LoadOptions, settings: Any, labels: list[str], total: int) -> Target:
+    """The dataset to load into: created (and published) when missing, or checked to have the same
+    template. A draft left unpublished by a crash during creation is replaced."""
     import argilla as rg
 
     from annotate.client import workspace
 
-    ws = workspace(client, options.workspace)
-    dataset = client.datasets(name=options.dataset, workspace=ws)
-    created = dataset is None
-    if created:
-        dataset = create_dataset(
-            client, rg.Dataset(name=options.dataset, workspace=ws, settings=settings, client=client)
-        )
-    else:
-        templates.check_compatible(dataset, options.task, labels)
-    try:
-        log_records(dataset, batches, total, progress)
-    except BaseException:
-        if created:
+    with unreachable_as_error(client, options.dataset, total, 0):
+        ws = workspace(client, options.workspace)
+        with warnings.catch_warnings():  # the SDK warns when the dataset is not there yet: that is expected
+            warnings.simplefilter("ignore", UserWarning)
+            dataset = client.datasets(name=options.dataset, workspace=ws)
+        if dataset is not None and not is_published(dataset):
             dataset.delete()
+            dataset = None
+        if dataset is None:
+            draft = rg.Dataset(name=options.dataset, workspace=ws, settings=settings, client=client)
+            return Target(ws, create_dataset(client, draft), True, total)
+    templates.check_compatible(dataset, options.task, labels)
+    return Target(ws, dataset, False, total)
+
+
+def is_published(dataset: Any) -> bool:
+    """Whether the dataset on the server is ready for records (not a draft whose publishing failed)."""
+    return getattr(dataset._model, "status", "ready") != "draft"
+
+
+def log_all_or_nothing(client: Any, target: Target, batches: Iterable[list], progress: Any) -> None:
+    """Log every record. When that fails and the server still answers, a dataset this call created is
+    deleted again (nothing half-logged); when the server stopped answering, `LoadInterruptedError` says
+    how many records the dataset kept and that re-running the same command finishes the job."""
+    try:
+        log_records(target, batches, progress)
+    except BaseException as failure:
+        if not answers(client):
+            raise interrupted(client, target.dataset.name, target.total, target.logged) from failure
+        if target.created:
+            with unreachable_as_error(client, target.dataset.name, target.total, target.logged):
+                target.dataset.delete()
         raise
-    return ws, dataset, created
+
+
+@contextmanager
+def unreachable_as_error(client: Any, dataset: str, total: int, logged: int) -> Iterator[None]:
+    """Turn a failure while the server does not answer into `LoadInterruptedError`."""
+    try:
+        yield
+    except Exception as failure:
+        if answers(client):
+            raise
+        raise interrupted(client, dataset, total, logged) from failure
+
+
+def answers(client: Any) -> bool:
+    """Whether the Argilla server answers one request (a short probe after a failure)."""
+    import httpx
+
+    try:
+        response = client.http_client.get("/api/v1/me", timeout=5.0)
+    except httpx.HTTPError:
+        return False
+    return response.status_code < 500
+
+
+def interrupted(client: Any, dataset: str, total: int, logged: int) -> LoadInterruptedError:
+    return LoadInterruptedError(
+        f"server at {client.api_url} stopped answering after {logged} of {total} records; "
+        f"dataset {dataset!r} kept its {logged} records: re-run the same command to finish, "
+        "nothing is duplicated"
+    )
 
 
 def write_run_info(
@@ -192,9 +250,10 @@ def to_records(
     labels: Sequence[str],
     multi_label: bool = False,
     suggest: Any = None,
+    context: bool = True,
 ) -> list[Any]:
     """SDK records with their suggestions; `suggest` is `suggester(options.suggestions, labels)`, built
-    here when not given."""
+    here when not given. With `context`, a record's neighbouring segments go to the `contexto` field."""
     import argilla as rg
 
     suggest = suggest if suggest is not None else suggester(options.suggestions, labels)
@@ -215,10 +274,11 @@ def to_records(
         elif suggest is not None and options.task == "classification" and draft.gold_labels:
             value = list(draft.gold_labels) if multi_label else draft.gold_labels[0]
             suggestions.append(rg.Suggestion(templates.LABEL_QUESTION, value, agent="gold", score=1.0))
+        fields = {"text": draft.text}
+        if context and draft.context:
+            fields[templates.CONTEXT_FIELD] = draft.context
         records.append(
-            rg.Record(
-                id=draft.id, fields={"text": draft.text}, metadata=draft.metadata, suggestions=suggestions
-            )
+            rg.Record(id=draft.id, fields=fields, metadata=draft.metadata, suggestions=suggestions)
         )
     return records
 
@@ -255,10 +315,13 @@ def prefetched(batches: Iterator[list]) -> Iterator[list]:
             yield batch
 
 
-def log_records(dataset: Any, batches: Iterable[list], total: int, progress: Any = None) -> None:
-    task = progress.add_task(f"logging to {dataset.name}", total=total) if progress else None
+def log_records(target: Target, batches: Iterable[list], progress: Any = None) -> None:
+    """Upsert each batch (one request; records matched by id) and count what the server acknowledged."""
+    dataset = target.dataset
+    task = progress.add_task(f"logging to {dataset.name}", total=target.total) if progress else None
     for batch in batches:
         dataset.records.log(batch, batch_size=max(len(batch), 1))
+        target.logged += len(batch)
         if progress is not None:
             progress.advance(task, len(batch))
 
@@ -292,9 +355,9 @@ def load_instructions(options: LoadOptions, client: Any, progress: Any = None) -
         )
         for row in rows
     ]
-    ws, dataset, created = log_all_or_nothing(
-        client, options, settings, [], chunks(records, options.batch_size), len(records), progress
-    )
+    target = open_dataset(client, options, settings, [], len(records))
+    log_all_or_nothing(client, target, chunks(records, options.batch_size), progress)
+    ws, dataset, created = target.workspace, target.dataset, target.created
     corpus_format = options.format if options.format != "auto" else detect(options.corpus)
     write_run_info(options, client, dataset, corpus_format, [])
     splits: dict[str, int] = {}

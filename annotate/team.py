@@ -1,13 +1,20 @@
 """`annotate team`: annotator accounts from a team file, with random passwords.
 
 The team file is a CSV with a header: `username` (required), and optionally `first_name`, `last_name`,
-`role` (annotator | admin; default annotator). Passwords are random and written, with the usernames,
-to a CSV with mode 0600 (never printed, never logged); an existing account keeps its password and is
-only added to the workspace.
+`role` (annotator | admin; default annotator). Passwords are random and kept, with the usernames, in a
+CSV with mode 0600 (never printed, never logged); an existing account keeps its password and is only
+added to the workspace.
 
     username,first_name,role
     ana.garcia,Ana,annotator
     luis.perez,Luis,admin
+
+No account exists whose password was not kept: each password is appended to the secrets file and
+fsync'ed BEFORE its account is created, and a secrets file that cannot be written stops the command
+before the first account. An interrupted run leaves at worst a password for an account not yet made;
+running the same command again creates that account with that same password. The default secrets
+file is outside the checkout, one per server: `~/.config/annotate/team-passwords-HOST-PORT.csv`
+(`$XDG_CONFIG_HOME` if set).
 """
 
 from __future__ import annotations
@@ -19,15 +26,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from annotate.errors import AnnotateError
+from annotate.errors import SecretsFileError, TeamFileError, TeamInterruptedError
 
 ROLES = ("annotator", "admin")
 USERNAME = re.compile(r"^(?!-|_)[a-z0-9-_.]+$")  # Argilla's rule for usernames
-
-
-class TeamFileError(AnnotateError, ValueError):
-    """The team file cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -68,30 +72,124 @@ def read_team(path: Path) -> list[Member]:
     return members
 
 
-def write_secret_csv(path: Path, rows: list[tuple[str, str]]) -> None:
-    """username,password rows to a 0600 file (appending to an existing one)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.chmod(path, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        if out.tell() == 0:
-            writer.writerow(["username", "password"])
-        writer.writerows(rows)
+def default_secrets_file(api_url: str) -> Path:
+    """`~/.config/annotate/team-passwords-HOST-PORT.csv`: outside any checkout, one per server."""
+    url = urlsplit(api_url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    name = re.sub(r"[^A-Za-z0-9.-]", "_", f"{url.hostname or 'argilla'}-{port}")
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "annotate" / f"team-passwords-{name}.csv"
+
+
+class SecretsFile:
+    """An append-only `username,password` CSV, mode 0600; each row is on disk (fsync) when `keep`
+    returns. Opening it checks that it can be written, before any account is made."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.kept = read_secrets(path)
+            _private_dirs(path.parent)
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.fchmod(self._fd, 0o600)
+            if os.fstat(self._fd).st_size == 0:
+                self._write(["username", "password"])
+                _fsync_dir(path.parent)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SecretsFileError(
+                f"{path}: cannot keep passwords there ({exc.strerror or exc}); no account was created: "
+                "pass a writable --secrets-file"
+            ) from None
+
+    def keep(self, username: str, password: str) -> None:
+        try:
+            self._write([username, password])
+        except OSError as exc:
+            raise SecretsFileError(
+                f"{self.path}: could not keep the password of {username!r} ({exc.strerror or exc}); "
+                "that account was not created: free the disk or pass another --secrets-file and re-run"
+            ) from None
+        self.kept[username] = password
+
+    def _write(self, row: list[str]) -> None:
+        line = f"{row[0]},{row[1]}\n"  # usernames and token_urlsafe passwords need no CSV quoting
+        os.write(self._fd, line.encode("utf-8"))
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def read_secrets(path: Path) -> dict[str, str]:
+    """username -> password of a secrets file (the last row of a username wins); {} when missing."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(handle)
+        return {
+            row["username"]: row["password"] for row in rows if row.get("username") and row.get("password")
+        }
+
+
+def _private_dirs(folder: Path) -> None:
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for created in missing:
+        os.chmod(created, 0o700)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def create_team(
     client: Any, members: list[Member], workspace: Any, secrets_file: Path
 ) -> tuple[list[str], list[str]]:
-    """(created, already existing) usernames; every member ends up in the workspace."""
+    """(created, already existing) usernames; every member ends up in the workspace. Each new password
+    is kept in `secrets_file` before its account is created (a password kept by an interrupted run for an
+    account it did not get to create is reused)."""
+    import httpx
+
+    created: list[str] = []
+    existing: list[str] = []
+    secrets_out = SecretsFile(secrets_file)  # fails here, before any account, when it cannot be written
+    try:
+        add_members(client, members, workspace, secrets_out, created, existing)
+    except httpx.TransportError as exc:
+        raise TeamInterruptedError(
+            f"server at {client.api_url} stopped answering ({type(exc).__name__}) after "
+            f"{len(created) + len(existing)} of {len(members)} accounts; every account created has its "
+            f"password in {secrets_file}: re-run the same command to finish"
+        ) from None
+    finally:
+        secrets_out.close()
+    return created, existing
+
+
+def add_members(
+    client: Any,
+    members: list[Member],
+    workspace: Any,
+    secrets_out: SecretsFile,
+    created: list[str],
+    existing: list[str],
+) -> None:
+    """Create the missing accounts (password kept first) and add every member to the workspace; the
+    usernames go to `created`/`existing` as they are done."""
     import argilla as rg
 
-    created, existing, new_secrets = [], [], []
     in_workspace = {u.username for u in workspace.users}
     for member in members:
         user = client.users(member.username)
         if user is None:
-            password = secrets.token_urlsafe(12)
+            password = secrets_out.kept.get(member.username)
+            if password is None:
+                password = secrets.token_urlsafe(12)
+                secrets_out.keep(member.username, password)
             user = rg.User(
                 username=member.username,
                 first_name=member.first_name,
@@ -100,12 +198,8 @@ def create_team(
                 password=password,
                 client=client,
             ).create()
-            new_secrets.append((member.username, password))
             created.append(member.username)
         else:
             existing.append(member.username)
         if member.username not in in_workspace:
             workspace.add_user(user)
-    if new_secrets:
-        write_secret_csv(secrets_file, new_secrets)
-    return created, existing

@@ -3,6 +3,7 @@
 | task           | settings                                                                     |
 |----------------|------------------------------------------------------------------------------|
 | ner            | TextField `text` + SpanQuestion `entidades` (labels from the corpus)         |
+|                | (+ read-only markdown TextField `contexto`: the sentences around the record) |
 | classification | TextField `text` + LabelQuestion / MultiLabelQuestion `etiqueta`            |
 | instruction    | fields instruction/input/output + TextQuestion `respuesta_corregida`        |
 |                | + RatingQuestion `calidad` + Somos NLP catalogue metadata                    |
@@ -22,6 +23,7 @@ from annotate.errors import AnnotateError
 
 TASKS = ("ner", "classification", "instruction")
 SPAN_QUESTION, LABEL_QUESTION = "entidades", "etiqueta"
+CONTEXT_FIELD = "contexto"  # the segments around a sentence/paragraph record, never annotated
 CORRECTED_QUESTION, RATING_QUESTION = "respuesta_corregida", "calidad"
 #: the question whose answers make each task's dataset (used to recognise a template on the server)
 MAIN_QUESTION = {"ner": SPAN_QUESTION, "classification": LABEL_QUESTION, "instruction": RATING_QUESTION}
@@ -38,6 +40,9 @@ que la forman (sin artículos ni signos de puntuación alrededor):
 - Las sugerencias precargadas (de la anotación original o de un modelo) pueden estar mal: corríjalas,
   bórrelas o añada lo que falte antes de enviar.
 - Si un registro no contiene ninguna entidad, envíelo sin marcar nada.
+- El campo «Contexto», cuando aparece, muestra las frases de alrededor (la del registro, en negrita)
+  para resolver abreviaturas, negaciones o a qué fármaco corresponde una dosis: solo se lee; las
+  entidades se marcan únicamente en «Texto».
 - Use «Descartar» solo si el texto es ilegible o no es un texto clínico.
 """
 
@@ -87,17 +92,28 @@ def build_settings(
     overlapping: bool = False,
     multi_label: bool = False,
     min_submitted: int = 1,
+    context: bool = False,
 ) -> Any:
-    """The `rg.Settings` of a task's project."""
+    """The `rg.Settings` of a task's project; `context` adds the `contexto` field (ner, classification)."""
     import argilla as rg
 
     distribution = rg.TaskDistribution(min_submitted=min_submitted)
+    text_fields = [rg.TextField(name="text", title="Texto")]
+    if context:
+        text_fields.append(
+            rg.TextField(
+                name=CONTEXT_FIELD,
+                title="Contexto en el documento (solo lectura; anote en «Texto»)",
+                required=False,
+                use_markdown=True,
+            )
+        )
     if task == "ner":
         if not labels:
             raise TemplateError("an NER project needs at least one entity label; the corpus has none")
         return rg.Settings(
             guidelines=GUIDELINES_NER.format(labels=_label_list(labels)),
-            fields=[rg.TextField(name="text", title="Texto")],
+            fields=text_fields,
             questions=[
                 rg.SpanQuestion(
                     name=SPAN_QUESTION,
@@ -122,7 +138,7 @@ def build_settings(
             guidelines=GUIDELINES_CLASSIFICATION.format(
                 how="todas las que correspondan" if multi_label else "una", labels=_label_list(labels)
             ),
-            fields=[rg.TextField(name="text", title="Texto")],
+            fields=text_fields,
             questions=[question(name=LABEL_QUESTION, labels=list(labels), title="Categoría")],
             metadata=_metadata(rg),
             allow_extra_metadata=True,
@@ -155,6 +171,11 @@ def task_of(dataset: Any) -> str | None:
         if question in names:
             return task
     return None
+
+
+def has_context(dataset: Any) -> bool:
+    """Whether a dataset on the server has the `contexto` field (datasets made before it do not)."""
+    return any(f.name == CONTEXT_FIELD for f in dataset.settings.fields)
 
 
 def check_compatible(dataset: Any, task: str, labels: Sequence[str]) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotate.hub import network_errors, unreachable
 from annotate.runfolder import RunFolder
 from demo.errors import MissingCardsError, NoTokenError, PublishError
 from demo.space import build_space
@@ -155,9 +156,8 @@ def hub_token() -> str:
 
 
 def upload(uploads: list[Upload], token: str, private: bool, echo: Callable[[str], None]) -> None:
-    import httpx
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+    from huggingface_hub.errors import HfHubHTTPError
 
     api = HfApi(token=token)
     for item in uploads:
@@ -181,8 +181,8 @@ def upload(uploads: list[Upload], token: str, private: bool, echo: Callable[[str
             raise PublishError(
                 f"the Hub refused {item.repo_type} {item.repo_id} (HTTP {status}): {str(exc).splitlines()[0]}"
             ) from None
-        except (httpx.TransportError, OfflineModeIsEnabled) as exc:
-            raise PublishError(f"could not reach the Hub ({item.repo_type} {item.repo_id}): {exc}") from None
+        except network_errors() as exc:
+            raise PublishError(str(unreachable(f"{item.repo_type} {item.repo_id}", exc))) from None
         echo(f"{item.repo_type:<8} {item.url}")
 
 

@@ -138,6 +138,27 @@ def test_sentence_records_reassemble_documents_and_noise_is_seeded(client, tmp_p
             assert [texts[row["document_id"]][s:e] for s, e in entity["offsets"]] == entity["text"]
 
 
+def test_sentence_records_show_their_context_and_export_ignores_it(client, tmp_path: Path) -> None:
+    load(client, SAMPLE, "contexto", tmp_path, suggestions="gold", segment="sentence")
+    dataset = client.datasets("contexto")
+    assert [f.name for f in dataset.settings.fields] == ["text", "contexto"]
+    assert dataset.settings.questions["entidades"].field == "text"
+    records = {str(r.id): r for r in dataset.records(with_suggestions=True)}
+    texts = {d.id: d.text for d in load_corpus(SAMPLE, "brat")}
+    several = [r for r in records.values() if f"{r.metadata['documento']}#1" in records]
+    assert several, "the sample has documents of several sentences"
+    for record in several:
+        text, context = record.fields["text"], record.fields["contexto"]
+        assert f"**{text.split()[0]}" in context.replace("\\", "")
+        start = record.metadata["_offset"]
+        assert texts[record.metadata["documento"]][start : start + len(text)] == text
+        for span in record.suggestions["entidades"].value:  # suggestions stay on the sentence
+            assert span["end"] <= len(text)
+    simulate(client, "contexto", noise=0.0)
+    export_run(client, "contexto", tmp_path / "export")
+    assert entities_by_doc(tmp_path / "export") == corpus_entities(SAMPLE)
+
+
 def test_a_curated_answer_wins_at_export(client, tmp_path: Path) -> None:
     import argilla as rg
 
@@ -258,12 +279,12 @@ def test_a_name_taken_by_another_task_is_refused(server, client, tmp_path: Path)
 def test_a_failed_load_leaves_no_dataset(client, tmp_path: Path, monkeypatch) -> None:
     import annotate.load as load_module
 
-    def fail(dataset, batches, total, progress=None):
-        dataset.records.log(next(iter(batches)))
-        raise RuntimeError("the network went away after the first batch")
+    def fail(target, batches, progress=None):
+        target.dataset.records.log(next(iter(batches)))
+        raise RuntimeError("the server refused the second batch")
 
     monkeypatch.setattr(load_module, "log_records", fail)
-    with pytest.raises(RuntimeError, match="went away"):
+    with pytest.raises(RuntimeError, match="second batch"):  # the server still answers: rolled back
         load(client, SAMPLE, "a-medias", tmp_path)
     assert client.datasets("a-medias") is None
 

@@ -176,7 +176,28 @@ def test_an_unreachable_hub_is_one_line_and_the_token_is_never_shown(run: RunFol
         "publish", "--run", str(run.path), "--org", "somosnlp", home=tmp_path / "hf", token=FAKE_TOKEN
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[-1].startswith("error: could not reach the Hub (dataset somosnlp/tiny)")
+    assert result.stderr.splitlines()[-1].startswith(
+        "error: could not reach the Hub at https://huggingface.co (dataset somosnlp/tiny)"
+    )
     written = [p.read_bytes() for p in run.path.rglob("*") if p.is_file()]
     assert FAKE_TOKEN not in result.stdout + result.stderr
     assert not any(FAKE_TOKEN.encode() in data for data in written)
+
+
+def test_a_hub_endpoint_that_does_not_answer_is_one_line(run: RunFolder, tmp_path: Path) -> None:
+    from annotate.processes import free_port
+
+    endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env |= {"HF_HOME": str(tmp_path / "hf"), "HF_TOKEN": FAKE_TOKEN, "HF_ENDPOINT": endpoint}
+    result = subprocess.run(
+        [sys.executable, "-m", "demo", "publish", "--run", str(run.path), "--org", "somosnlp"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"error: could not reach the Hub at {endpoint} (dataset somosnlp/tiny")
+    assert "run the same command again" in result.stderr and FAKE_TOKEN not in result.stdout + result.stderr
