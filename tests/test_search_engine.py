@@ -553,7 +553,7 @@ def test_queue_spreads_the_team_and_keeps_argillas_min_submitted(corpus: Corpus)
     queues = {user: queue(user) for user in ANNOTATORS}
     assert all(total == n and sorted(names) == sorted(corpus.ids["cola"]) for total, names in queues.values())
     # each user walks the records in an order of their own, so first records spread (the three
-    # alike: 1.9 in 1,000 simulated teams on 40 records; 200 records make it ~25 times rarer)
+    # alike happened in 1.9 of 1,000 simulated teams on 40 records; on 200 records, far rarer)
     assert len({names[0] for _, names in queues.values()}) >= 2
 
     # ana answers her first record: it leaves her queue and goes behind every unanswered record in beto's
