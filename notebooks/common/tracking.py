@@ -14,12 +14,19 @@ thread when the model is not in its table), RAM power from the memory in use, GP
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import platform
 import sys
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
+
+import psutil
+
+if TYPE_CHECKING:
+    from codecarbon import OfflineEmissionsTracker
+    from datasets import DatasetDict
 
 LIBRARIES = (
     "torch",
@@ -34,10 +41,35 @@ LIBRARIES = (
 )
 
 
-def emissions_tracker(output_dir: Path, country_iso_code: str, measure_power_secs: float = 15):
-    """codecarbon's offline tracker writing `output_dir/emissions.csv`, quiet, this process only."""
-    import logging
+class Carbon(TypedDict):
+    """What codecarbon measured, and how (`training.json`'s `carbon`)."""
 
+    tool: str
+    energy_kwh: float
+    emissions_kg: float
+    duration_s: float
+    cpu_power_w: float
+    gpu_power_w: float
+    ram_power_w: float
+    country_iso_code: str
+    tracking_mode: str
+    methods: dict[str, str]  # hardware kind -> how its power was measured (or "estimate")
+
+
+class Hardware(TypedDict):
+    platform: str
+    cpu: str
+    cpu_count: int | None
+    torch_threads: int
+    ram_gb: float
+    accelerator: str  # cpu | cuda | mps
+    gpus: NotRequired[list[str]]
+
+
+def emissions_tracker(
+    output_dir: Path, country_iso_code: str, measure_power_secs: float = 15
+) -> OfflineEmissionsTracker:
+    """codecarbon's offline tracker writing `output_dir/emissions.csv`, quiet, this process only."""
     from codecarbon import OfflineEmissionsTracker
 
     logging.getLogger("codecarbon").setLevel(logging.ERROR)
@@ -54,7 +86,7 @@ def emissions_tracker(output_dir: Path, country_iso_code: str, measure_power_sec
     )
 
 
-def carbon_summary(tracker: Any) -> dict[str, Any]:
+def carbon_summary(tracker: OfflineEmissionsTracker) -> Carbon:
     """Energy, emissions and the measuring method of a stopped tracker."""
     data = tracker.final_emissions_data
     methods = {
@@ -74,12 +106,11 @@ def carbon_summary(tracker: Any) -> dict[str, Any]:
     }
 
 
-def hardware() -> dict[str, Any]:
+def hardware() -> Hardware:
     """CPU, cores, RAM and accelerators of this machine."""
-    import psutil
     import torch
 
-    info: dict[str, Any] = {
+    info: Hardware = {
         "platform": platform.platform(),
         "cpu": cpu_model(),
         "cpu_count": os.cpu_count(),
@@ -114,7 +145,7 @@ def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
     return versions
 
 
-def dataset_fingerprint(dataset_dict: Any) -> str:
+def dataset_fingerprint(dataset_dict: DatasetDict) -> str:
     """One hash of the splits' fingerprints (datasets keeps one per saved split)."""
     digest = hashlib.sha256()
     for split in sorted(dataset_dict):

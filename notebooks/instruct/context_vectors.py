@@ -13,12 +13,15 @@ Torch only (a sparse matrix, `torch.svd_lowrank`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 SMOOTHING = 0.75
 
 
-def cooccurrences(sequences: Sequence[Sequence[int]], vocab_size: int, window: int) -> Any:
+def cooccurrences(sequences: Sequence[Sequence[int]], vocab_size: int, window: int) -> torch.Tensor:
     """Sparse (vocab, vocab) counts of token pairs at most `window` positions apart (both orders)."""
     import torch
 
@@ -38,7 +41,7 @@ def cooccurrences(sequences: Sequence[Sequence[int]], vocab_size: int, window: i
     return torch.sparse_coo_tensor(index, values, (vocab_size, vocab_size), check_invariants=True).coalesce()
 
 
-def ppmi(counts: Any) -> Any:
+def ppmi(counts: torch.Tensor) -> torch.Tensor:
     """Positive PMI of a sparse count matrix, with smoothed context probabilities."""
     import torch
 
@@ -55,7 +58,7 @@ def ppmi(counts: Any) -> Any:
 
 def context_vectors(
     sequences: Sequence[Sequence[int]], vocab_size: int, dims: int, window: int = 2, seed: int = 0
-) -> Any:
+) -> torch.Tensor:
     """(vocab_size, dims) unit vectors (zero rows for unseen tokens) from the token id sequences."""
     import torch
 

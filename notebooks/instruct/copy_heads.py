@@ -28,7 +28,12 @@ LoRA trains them.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers.models.llama.modeling_llama import LlamaAttention, LlamaDecoderLayer
 
 HIDDEN = 256
 TOKEN_DIMS = 63
@@ -43,7 +48,7 @@ CONTEXT = slice(3 * TOKEN_DIMS + 1, 3 * TOKEN_DIMS + 1 + CONTEXT_DIMS)
 POSITION_PAIRS = range(6)  # the fastest rotary pairs: they tell the position before from its neighbours
 STILL_SPAN = 400  # tokens over which a "still" rotary pair turns by less than 0.3 radians
 
-COPY_CONFIG: dict[str, Any] = {
+COPY_CONFIG: dict[str, Any] = {  # LlamaConfig keyword arguments
     "hidden_size": HIDDEN,
     "intermediate_size": 384,
     "num_hidden_layers": 2,
@@ -61,7 +66,7 @@ COPY_CONFIG: dict[str, Any] = {
 GAINS = {"previous": 20.0, "match": 6.0, "copy": 21.0}
 
 
-def copy_config(vocab_size: int, eos_token_id: int, pad_token_id: int) -> Any:
+def copy_config(vocab_size: int, eos_token_id: int, pad_token_id: int) -> LlamaConfig:
     from transformers import LlamaConfig
 
     return LlamaConfig(
@@ -73,7 +78,7 @@ def copy_config(vocab_size: int, eos_token_id: int, pad_token_id: int) -> Any:
     )
 
 
-def rotary_frequencies() -> Any:
+def rotary_frequencies() -> torch.Tensor:
     import torch
 
     half = HEAD_DIM // 2
@@ -95,7 +100,9 @@ def rms_scale(blocks: int) -> float:
     return math.sqrt(HIDDEN / blocks)
 
 
-def set_copy_heads(model: Any, seed: int = 0, context: Any = None) -> Any:
+def set_copy_heads(
+    model: LlamaForCausalLM, seed: int = 0, context: torch.Tensor | None = None
+) -> LlamaForCausalLM:
     """Write the embeddings (`context`: (vocab, CONTEXT_DIMS) unit rows or None), the copy heads and
     `lm_head` of a `copy_config` Llama; returns the model."""
     import torch
@@ -122,7 +129,7 @@ def set_copy_heads(model: Any, seed: int = 0, context: Any = None) -> Any:
     return model
 
 
-def clear_outputs(layer: Any) -> None:
+def clear_outputs(layer: LlamaDecoderLayer) -> None:
     attention = layer.self_attn
     for linear in (attention.q_proj, attention.k_proj, attention.v_proj, attention.o_proj):
         linear.weight.zero_()
@@ -131,7 +138,7 @@ def clear_outputs(layer: Any) -> None:
     layer.post_attention_layernorm.weight.fill_(1.0)
 
 
-def previous_token_head(attention: Any, scale: float) -> None:
+def previous_token_head(attention: LlamaAttention, scale: float) -> None:
     """Head 0 attends from position m to m - 1 and writes that position's TOKEN into PREVIOUS (`scale`:
     what the layer's RMSNorm multiplies the embeddings by)."""
     import torch
@@ -147,7 +154,7 @@ def previous_token_head(attention: Any, scale: float) -> None:
     attention.o_proj.weight[PREVIOUS, :TOKEN_DIMS] = torch.eye(TOKEN_DIMS) / scale
 
 
-def induction_head(attention: Any, generator: Any, scale: float) -> None:
+def induction_head(attention: LlamaAttention, generator: torch.Generator, scale: float) -> None:
     """Head 0 attends to positions whose PREVIOUS is the current TOKEN and copies their TOKEN to OUTPUT."""
     import torch
 

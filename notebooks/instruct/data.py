@@ -17,10 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from annotate.runfolder import RunFolder
 from notebooks.common.run_inputs import load_view, malformed
+
+if TYPE_CHECKING:
+    from datasets import Dataset, DatasetDict
+    from transformers import PreTrainedTokenizerBase
 
 IGNORE = -100
 COLUMNS = ("instruction", "input", "output", "task", "template_id")
@@ -29,7 +33,13 @@ PLAIN_NO_INPUT = "### Instrucción:\n{instruction}\n\n### Respuesta:\n"
 MIN_ANSWER_TOKENS = 4
 
 
-def load_instructions(run: RunFolder) -> Any:
+class EncodedSample(TypedDict):
+    input_ids: list[int]
+    labels: list[int]  # IGNORE on the prompt, the answer's ids after it
+    length: int
+
+
+def load_instructions(run: RunFolder) -> DatasetDict:
     """The `instruction` view: train and test (validation optional), or a one-line error."""
     from datasets import DatasetDict
 
@@ -51,7 +61,7 @@ def user_message(instruction: str, input: str) -> str:
     return f"{instruction}\n\n{input}" if input else instruction
 
 
-def prompt_text(tokenizer: Any, instruction: str, input: str) -> str:
+def prompt_text(tokenizer: PreTrainedTokenizerBase, instruction: str, input: str) -> str:
     """What the model sees before its answer."""
     if getattr(tokenizer, "chat_template", None):
         messages = [{"role": "user", "content": user_message(instruction, input)}]
@@ -59,7 +69,7 @@ def prompt_text(tokenizer: Any, instruction: str, input: str) -> str:
     return (PLAIN if input else PLAIN_NO_INPUT).format(instruction=instruction, input=input)
 
 
-def answer_text(tokenizer: Any, instruction: str, input: str, output: str) -> str:
+def answer_text(tokenizer: PreTrainedTokenizerBase, instruction: str, input: str, output: str) -> str:
     """What the model learns to write after the prompt (the chat template's end of turn included)."""
     if getattr(tokenizer, "chat_template", None):
         messages = [
@@ -73,12 +83,14 @@ def answer_text(tokenizer: Any, instruction: str, input: str, output: str) -> st
     return output
 
 
-def prompt_ids(tokenizer: Any, prompt: str) -> list[int]:
+def prompt_ids(tokenizer: PreTrainedTokenizerBase, prompt: str) -> list[int]:
     chat = bool(getattr(tokenizer, "chat_template", None))  # the template writes its own special tokens
     return list(tokenizer(prompt, add_special_tokens=not chat)["input_ids"])
 
 
-def encode(tokenizer: Any, instruction: str, input: str, output: str, max_length: int) -> dict | None:
+def encode(
+    tokenizer: PreTrainedTokenizerBase, instruction: str, input: str, output: str, max_length: int
+) -> EncodedSample | None:
     """input_ids = prompt + answer + eos, labels = -100 on the prompt; None when it does not fit."""
     prompt = prompt_ids(tokenizer, prompt_text(tokenizer, instruction, input))
     answer = list(
@@ -96,13 +108,13 @@ def encode(tokenizer: Any, instruction: str, input: str, output: str, max_length
 
 @dataclass
 class EncodedSplit:
-    dataset: Any  # datasets.Dataset: input_ids, labels, length
+    dataset: Dataset  # input_ids, labels, length
     kept: list[int]  # indices of the samples of the split that were kept
     dropped: int
     truncated: int
 
 
-def encode_split(split: Any, tokenizer: Any, max_length: int) -> EncodedSplit:
+def encode_split(split: Dataset, tokenizer: PreTrainedTokenizerBase, max_length: int) -> EncodedSplit:
     from datasets import Dataset
 
     rows, kept, truncated = [], [], 0
@@ -116,7 +128,9 @@ def encode_split(split: Any, tokenizer: Any, max_length: int) -> EncodedSplit:
     return EncodedSplit(Dataset.from_list(rows), kept, len(split) - len(kept), truncated)
 
 
-def generation_prompts(split: Any, tokenizer: Any, indices: Sequence[int]) -> list[list[int]]:
+def generation_prompts(
+    split: Dataset, tokenizer: PreTrainedTokenizerBase, indices: Sequence[int]
+) -> list[list[int]]:
     """The prompt ids of the samples `indices` of a split, as seen in training."""
     return [
         prompt_ids(tokenizer, prompt_text(tokenizer, split[i]["instruction"], split[i]["input"]))

@@ -12,13 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from notebooks.common.outputs import write_jsonl
 
+if TYPE_CHECKING:
+    from datasets import Dataset
+    from transformers import PreTrainedTokenizerBase
+
 
 def generate(
-    model: Any, tokenizer: Any, prompts: Sequence[Sequence[int]], max_new_tokens: int, batch_size: int = 8
+    model: Any,  # a transformers causal LM or a peft model around one: anything with `generate`
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[Sequence[int]],
+    max_new_tokens: int,
+    batch_size: int = 8,
 ) -> list[str]:
     import torch
 
@@ -46,12 +54,14 @@ def generate(
     return answers
 
 
-def write_predictions(path: Path, split: Any, indices: Sequence[int], answers: Sequence[str]) -> None:
+def write_predictions(path: Path, split: Dataset, indices: Sequence[int], answers: Sequence[str]) -> None:
     """One JSON line per generated test sample: id, task, template_id, instruction, input, gold, pred."""
     write_jsonl(path, generation_rows(split, indices, answers))
 
 
-def generation_rows(split: Any, indices: Sequence[int], answers: Sequence[str]) -> Iterator[dict[str, str]]:
+def generation_rows(
+    split: Dataset, indices: Sequence[int], answers: Sequence[str]
+) -> Iterator[dict[str, str]]:
     for index, answer in zip(indices, answers, strict=True):
         sample = split[index]
         yield {

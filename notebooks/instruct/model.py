@@ -17,9 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from notebooks.common.fallback import ModelChoice, cached_model, unavailable
+
+if TYPE_CHECKING:
+    import torch
+    from peft import LoraConfig
+    from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
 from notebooks.errors import ModelUnavailableError
 from notebooks.instruct.context_vectors import context_vectors
 from notebooks.instruct.copy_heads import CONTEXT_DIMS, COPY_CONFIG, GAINS, copy_config, set_copy_heads
@@ -50,7 +55,7 @@ def choose_causal_model(
 
 def tiny_causal_lm(texts: Sequence[str], vocab_size: int = TINY_VOCAB, seed: int = 42) -> Path:
     """A tiny Llama with copy heads + byte-level BPE tokenizer trained on `texts`, built once and cached."""
-    return cached_model("tiny-causal-lm", [TINY_CONFIG, vocab_size, seed], texts, build_tiny_causal_lm)
+    return cached_model("tiny-causal-lm", TINY_CONFIG, vocab_size, seed, texts, build_tiny_causal_lm)
 
 
 def build_tiny_causal_lm(texts: Sequence[str], folder: Path, vocab_size: int, seed: int) -> None:
@@ -66,7 +71,7 @@ def build_tiny_causal_lm(texts: Sequence[str], folder: Path, vocab_size: int, se
     set_copy_heads(model, seed, context).save_pretrained(str(folder))
 
 
-def byte_level_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
+def byte_level_tokenizer(texts: Sequence[str], vocab_size: int) -> PreTrainedTokenizerFast:
     """A GPT-2-style byte-level BPE tokenizer (any text encodes, no unknown token) trained on `texts`."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
@@ -101,7 +106,7 @@ def target_modules(spec: str | Sequence[str] | None) -> str | list[str] | None:
     return list(spec)
 
 
-def lora_config(r: int, alpha: int, dropout: float, targets: str | Sequence[str] | None) -> Any:
+def lora_config(r: int, alpha: int, dropout: float, targets: str | Sequence[str] | None) -> LoraConfig:
     from peft import LoraConfig, TaskType
 
     return LoraConfig(
@@ -113,7 +118,7 @@ def lora_config(r: int, alpha: int, dropout: float, targets: str | Sequence[str]
     )
 
 
-def load_tokenizer(path: str) -> Any:
+def load_tokenizer(path: str) -> PreTrainedTokenizerBase:
     """The tokenizer with a pad token (the eos token when it has none), padding on the right for training."""
     from transformers import AutoTokenizer
 
@@ -124,7 +129,7 @@ def load_tokenizer(path: str) -> Any:
     return tokenizer
 
 
-def trainable_summary(model: Any) -> dict[str, int | float]:
+def trainable_summary(model: torch.nn.Module) -> dict[str, int | float]:
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
     return {"trainable": trainable, "total": total, "share": trainable / total if total else 0.0}

@@ -7,13 +7,12 @@ scores_per_task(metrics, out / "plots" / "scores_per_task.png")
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from annotate.runfolder import Metrics
 from notebooks.common.figures import pyplot, save
 
 
-def learning_curve(log_history: list[dict[str, Any]], path: Path) -> Path:
+def learning_curve(log_history: list[dict[str, float]], path: Path) -> Path:
     """Training loss per logging step and validation loss per evaluation (answer tokens only)."""
     plt = pyplot()
     train = [(h["step"], h["loss"]) for h in log_history if "loss" in h]

@@ -25,10 +25,14 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING
 
 from annotate.corpus.sentences import sentence_spans
 from notebooks.errors import ParameterError
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+    from transformers import PreTrainedTokenizerBase
 
 IGNORE = -100
 UNITS = ("document", "sentence")
@@ -57,7 +61,7 @@ class Window:
     word_ids: list[int | None]  # per position: the word whose FIRST sub-token sits there, else None
 
 
-def encode_words(words: Sequence[str], tokenizer: Any) -> Encoded:
+def encode_words(words: Sequence[str], tokenizer: PreTrainedTokenizerBase) -> Encoded:
     """Sub-token ids of `words` (pre-split), every word getting at least one sub-token."""
     encoding = tokenizer(list(words), is_split_into_words=True, add_special_tokens=False)
     word_ids = encoding.word_ids()
@@ -69,7 +73,7 @@ def encode_words(words: Sequence[str], tokenizer: Any) -> Encoded:
     return Encoded(list(encoding["input_ids"]), [int(w) for w in word_ids])
 
 
-def special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:
+def special_tokens(tokenizer: PreTrainedTokenizerBase) -> tuple[list[int], list[int]]:
     """The ids the tokenizer puts before and after a sequence ([CLS] ... [SEP], <s> ... </s>)."""
     encoding = tokenizer(["x"], is_split_into_words=True)
     positions = [i for i, w in enumerate(encoding.word_ids()) if w is not None]
@@ -107,7 +111,7 @@ def document_windows(
     doc: int,
     encoded: Encoded,
     tags: Sequence[int],
-    tokenizer: Any,
+    tokenizer: PreTrainedTokenizerBase,
     max_length: int,
     stride: int,
     specials: tuple[list[int], list[int]] | None = None,
@@ -176,7 +180,12 @@ def sentence_pieces(encoded: Encoded, starts: Sequence[int]) -> list[tuple[int, 
 
 
 def split_windows(
-    split: Any, tokenizer: Any, max_length: int, stride: int, unit: str = "document", train: bool = False
+    split: Dataset,
+    tokenizer: PreTrainedTokenizerBase,
+    max_length: int,
+    stride: int,
+    unit: str = "document",
+    train: bool = False,
 ) -> list[Window]:
     """Windows of every document of a `tokens` split (columns `tokens`, `ner_tags`, optionally
     `token_offsets`), document order; `unit="sentence"` windows each sentence on its own (with `train`,
@@ -199,7 +208,7 @@ def split_windows(
     return windows
 
 
-def windows_dataset(windows: Sequence[Window]) -> Any:
+def windows_dataset(windows: Sequence[Window]) -> Dataset:
     """A `datasets.Dataset` of model inputs (input_ids, attention_mask, labels, length) in window order."""
     from datasets import Dataset
 
@@ -236,6 +245,6 @@ def merge_predictions(
     ]
 
 
-def label_names(split: Any) -> list[str]:
+def label_names(split: Dataset) -> list[str]:
     """The tag names of a `tokens` split's `ner_tags` ClassLabel."""
     return list(split.features["ner_tags"].feature.names)

@@ -11,9 +11,10 @@ support 0 when it is absent from both gold and predictions, so the card can list
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from annotate.runfolder import Scores, SplitMetrics
+
+Row = dict[str, float]  # a row of seqeval's classification_report(output_dict=True)
 
 
 def entity_labels(tag_names: Iterable[str]) -> list[str]:
@@ -30,7 +31,7 @@ def entity_scores(
 
     if len(gold) != len(pred) or any(len(g) != len(p) for g, p in zip(gold, pred, strict=True)):
         raise ValueError("gold and predicted tag sequences differ in number or length")
-    report: dict[str, Any] = {}
+    report: dict[str, Row] = {}  # label or "micro avg" -> precision, recall, f1-score, support
     if any(t != "O" for seq in [*gold, *pred] for t in seq):
         report = classification_report(
             [list(g) for g in gold],
@@ -46,11 +47,11 @@ def entity_scores(
     return SplitMetrics(overall=overall, per_label=per_label, extra={"token_accuracy": accuracy})
 
 
-def _types(report: dict[str, Any]) -> list[str]:
+def _types(report: dict[str, Row]) -> list[str]:
     return [key for key in report if not key.endswith(" avg")]
 
 
-def _scores(row: dict[str, Any] | None) -> Scores:
+def _scores(row: Row | None) -> Scores:
     row = row or {}
     return Scores(
         precision=float(row.get("precision", 0.0)),

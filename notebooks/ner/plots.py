@@ -7,13 +7,12 @@ per_label_f1(metrics, out / "plots" / "per_label_f1.png")
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from annotate.runfolder import Metrics
 from notebooks.common.figures import pyplot, save
 
 
-def learning_curve(log_history: list[dict[str, Any]], path: Path) -> Path:
+def learning_curve(log_history: list[dict[str, float]], path: Path) -> Path:
     """Training loss and validation loss per step (left axis), validation entity F1 per eval (right)."""
     plt = pyplot()
     train = [(h["step"], h["loss"]) for h in log_history if "loss" in h]

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 from torch.utils.data import SequentialSampler
-from transformers import Trainer
+from transformers import EvalPrediction, PreTrainedTokenizerBase, Trainer
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+    from numpy.typing import NDArray
 
 from notebooks.ner.data import Window, label_names, merge_predictions, split_windows, windows_dataset
 from notebooks.ner.metrics import entity_labels, entity_scores, flat_scores
@@ -31,7 +35,7 @@ class NerTrainer(Trainer):
     evaluation windows are already sorted by length, so sequential order pads just as little.
     """
 
-    def _get_eval_sampler(self, eval_dataset: Any) -> SequentialSampler:
+    def _get_eval_sampler(self, eval_dataset: Dataset) -> SequentialSampler:
         return SequentialSampler(eval_dataset)
 
 
@@ -41,7 +45,7 @@ class WindowedSplit:
 
     name: str
     windows: list[Window]
-    dataset: Any  # datasets.Dataset of input_ids / attention_mask / labels / length, in `windows` order
+    dataset: Dataset  # input_ids / attention_mask / labels / length, in `windows` order
     ids: list[str]
     tokens: list[list[str]]
     gold: list[list[str]]
@@ -52,8 +56,8 @@ class WindowedSplit:
 
 
 def windowed(
-    split: Any,
-    tokenizer: Any,
+    split: Dataset,
+    tokenizer: PreTrainedTokenizerBase,
     max_length: int,
     stride: int,
     sort_by_length: bool = False,
@@ -77,21 +81,23 @@ def windowed(
     )
 
 
-def argmax(logits: Any, labels: Any) -> torch.Tensor:
+def argmax(logits: torch.Tensor | tuple[torch.Tensor, ...], labels: torch.Tensor) -> torch.Tensor:
     """`preprocess_logits_for_metrics`: keep label ids only, not the logits (less memory)."""
     return (logits[0] if isinstance(logits, tuple) else logits).argmax(dim=-1)
 
 
-def predicted_tags(split: WindowedSplit, predictions: Any, id2label: dict[int, str]) -> list[list[str]]:
+def predicted_tags(split: WindowedSplit, predictions: NDArray, id2label: dict[int, str]) -> list[list[str]]:
     """Per-word tags per document from per-window predicted ids (rows padded with -100 are fine)."""
     return merge_predictions(split.windows, predictions, split.n_words, id2label)
 
 
-def metrics_for(split: WindowedSplit, id2label: dict[int, str]) -> Callable[[Any], dict[str, float]]:
+def metrics_for(
+    split: WindowedSplit, id2label: dict[int, str]
+) -> Callable[[EvalPrediction], dict[str, float]]:
     """`compute_metrics` scoring whole documents (windows merged back), entity level, strict IOB2."""
     labels = entity_labels(id2label.values())
 
-    def compute(prediction: Any) -> dict[str, float]:
+    def compute(prediction: EvalPrediction) -> dict[str, float]:
         pred = predicted_tags(split, prediction.predictions, id2label)
         return flat_scores(entity_scores(split.gold, pred, labels))
 
