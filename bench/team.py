@@ -10,8 +10,11 @@ the UI does: search its next pending record, submit an answer, read its progress
 1. a burst of 2N simultaneous "my pending page" searches (everyone opening the dataset at once);
 2. N annotators on a dataset of 10N records that need --min-submitted answers each, until every
    record is complete (or --budget seconds).
+Each twice: paced (an annotator takes --think seconds to read and answer a record, as people do) and
+flat out (no time to read: the server's capacity, where latency grows with N by Little's law).
 
-The baseline, measured in the same run on the same server: one annotator alone on a dataset of its own.
+The baseline, measured in the same run on the same server and pace: one annotator alone on a dataset of
+its own.
 Columns: submits/s of the whole team, p50/p95 of search and submit (ms), failed requests (any non-2xx
 or transport error, burst included), acknowledged submits vs responses stored in the database, and
 wasted submissions (answers to a record that already had --min-submitted submitted answers).
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -145,8 +149,12 @@ def next_pending(http: httpx.Client, dataset_id: str, tally: Tally) -> dict | No
     return items[0]["record"] if items else None
 
 
-def annotate_loop(http: httpx.Client, dataset_id: str, deadline: float, tally: Tally, turn: int) -> None:
-    """Search, submit, read progress, until the queue is empty or the deadline passes."""
+def annotate_loop(
+    http: httpx.Client, dataset_id: str, deadline: float, tally: Tally, turn: int, think: tuple[float, float]
+) -> None:
+    """Search, read and answer (`think` seconds, uniform between the two), submit, read progress,
+    until the queue is empty or the deadline passes."""
+    pace = random.Random(turn)
     while time.monotonic() < deadline:
         record = next_pending(http, dataset_id, tally)
         if record is None:
@@ -154,6 +162,7 @@ def annotate_loop(http: httpx.Client, dataset_id: str, deadline: float, tally: T
         if record is False:
             time.sleep(0.5)
             continue
+        time.sleep(pace.uniform(*think))
         body = {"values": {QUESTION: {"value": "si" if turn % 2 else "no"}}, "status": "submitted"}
         path = f"/api/v1/records/{record['id']}/responses"
         if timed(tally, tally.submit_ms, "submit", lambda p=path, b=body: http.post(p, json=b)) is not None:
@@ -162,11 +171,13 @@ def annotate_loop(http: httpx.Client, dataset_id: str, deadline: float, tally: T
         turn += 1
 
 
-def run_team(clients: list[httpx.Client], dataset_id: str, budget: float) -> Tally:
+def run_team(
+    clients: list[httpx.Client], dataset_id: str, budget: float, think: tuple[float, float]
+) -> Tally:
     tallies = [Tally() for _ in clients]
     deadline = time.monotonic() + budget
     threads = [
-        threading.Thread(target=annotate_loop, args=(http, dataset_id, deadline, tally, i))
+        threading.Thread(target=annotate_loop, args=(http, dataset_id, deadline, tally, i, think))
         for i, (http, tally) in enumerate(zip(clients, tallies, strict=True))
     ]
     started = time.perf_counter()
@@ -230,7 +241,12 @@ class Row:
     pending: int
 
 
-def measure(database: str, sizes: list[int], args: argparse.Namespace, stack: ExitStack) -> list[Row]:
+PACES = {"paced": None, "flat out": (0.0, 0.0)}  # paced: --think; flat out: no time to read
+
+
+def measure(
+    database: str, sizes: list[int], args: argparse.Namespace, stack: ExitStack
+) -> dict[str, list[Row]]:
     home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bench-team-{database}-")))
     database_url = None
     if database == "postgres":
@@ -243,33 +259,33 @@ def measure(database: str, sizes: list[int], args: argparse.Namespace, stack: Ex
     import argilla as rg
 
     client = rg.Argilla(api_url=argilla.url, api_key=argilla.api_key)
-    rows = []
-    console.print(f"[bold]{database}[/]: one annotator alone (baseline)")
-    solo_users = make_team(argilla, home, "solo", 1)
-    solo = make_dataset(client, "solo", "solo", args.solo_records, 1)
-    solo_client = [sign_in(argilla.url, *solo_users[0])]
-    tally = run_team(solo_client, str(solo.id), args.budget)
-    rows.append(Row("alone", 1, tally, None, *stored_and_wasted(client, solo, 1)))
-    for size in sizes:
-        console.print(
-            f"[bold]{database}[/]: {size} annotators, {size * 10} records x {args.min_submitted} answers"
-        )
-        workspace = f"team{size}"
-        users = make_team(argilla, home, workspace, size)
-        dataset = make_dataset(client, workspace, workspace, size * 10, args.min_submitted)
-        clients = [stack.enter_context(sign_in(argilla.url, *user)) for user in users]
-        opening = burst(clients, str(dataset.id))
-        tally = run_team(clients, str(dataset.id), args.budget)
-        tally.failures += opening.failures
-        rows.append(
-            Row("team", size, tally, opening, *stored_and_wasted(client, dataset, args.min_submitted))
-        )
-    return rows
+    teams = {size: make_team(argilla, home, f"team{size}", size) for size in [1, *sizes]}
+    signed_in = {
+        size: [stack.enter_context(sign_in(argilla.url, *user)) for user in teams[size]] for size in teams
+    }
+    results: dict[str, list[Row]] = {}
+    for pace, think in PACES.items():
+        think = think or (args.think[0], args.think[1])
+        rows = results[pace] = []
+        for size in [1, *sizes]:
+            records = args.solo_records if size == 1 else size * 10
+            needed = 1 if size == 1 else args.min_submitted
+            console.print(f"[bold]{database}[/], {pace}: {size} annotator(s), {records} records x {needed}")
+            name = f"{pace.replace(' ', '-')}-{size}"
+            dataset = make_dataset(client, f"team{size}", name, records, needed)
+            opening = burst(signed_in[size], str(dataset.id)) if size > 1 else None
+            tally = run_team(signed_in[size], str(dataset.id), args.budget, think)
+            if opening is not None:
+                tally.failures += opening.failures
+            label = "alone" if size == 1 else "team"
+            rows.append(Row(label, size, tally, opening, *stored_and_wasted(client, dataset, needed)))
+    return results
 
 
-def table(database: str, rows: list[Row]) -> Table:
+def table(database: str, pace: str, rows: list[Row], think: list[float]) -> Table:
+    reading = f"{think[0]:g}-{think[1]:g} s to read and answer" if pace == "paced" else "no time to read"
     out = Table(
-        title=f"{database}: simulated annotators (search, submit, progress), burst of 2N searches first"
+        title=f"{database}, {pace} ({reading}): search, answer, submit, progress; burst of 2N searches first"
     )
     for column in (
         "annotators", "submits/s", "search p50", "search p95", "p95 vs alone", "submit p50", "submit p95",
@@ -303,14 +319,19 @@ def main() -> None:
     parser.add_argument("--annotators", default="16,32", help="team sizes, comma-separated")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--min-submitted", type=int, default=2)
-    parser.add_argument("--solo-records", type=int, default=80, help="records the lone annotator answers")
-    parser.add_argument("--budget", type=float, default=300, help="seconds at most per team run")
+    parser.add_argument("--solo-records", type=int, default=25, help="records the lone annotator answers")
+    parser.add_argument("--budget", type=float, default=240, help="seconds at most per run")
+    parser.add_argument(
+        "--think", type=float, nargs=2, default=[2.0, 6.0], metavar=("MIN", "MAX"),
+        help="seconds an annotator takes per record when paced (uniform); a fast annotator: 2-6 s",
+    )  # fmt: skip
     args = parser.parse_args()
     sizes = [int(n) for n in args.annotators.split(",")]
     tables = []
     for database in args.databases.split(","):
         with ExitStack() as stack:
-            tables.append(table(database, measure(database, sizes, args, stack)))
+            for pace, rows in measure(database, sizes, args, stack).items():
+                tables.append(table(database, pace, rows, args.think))
     console.print(f"load average: {os.getloadavg()}")
     for out in tables:
         console.print(out)

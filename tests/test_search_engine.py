@@ -572,142 +572,30 @@ def test_queue_spreads_the_team_and_keeps_argillas_min_submitted(corpus: Corpus)
     assert status == (1, [first])
 
 
-# Metrics and progress -----------------------------------------------------------------------------------
+def test_the_record_open_in_someones_page_goes_behind_in_the_others_queues(corpus: Corpus) -> None:
+    """The first record of the UI's pending page (the one it shows) is leased to its annotator: the
+    others' pages start elsewhere and hold it behind (the order changes, never what a queue holds)."""
+    dataset, _ = _create_dataset(corpus.http, corpus.workspace, "turnos", ["texto"], {}, None)
+    corpus.datasets["turnos"] = dataset
+    items = [{"external_id": f"t{i}", "fields": {"texto": f"Turno {i}."}} for i in range(40)]
+    created = _json(corpus.http.post(f"/api/v1/datasets/{dataset}/records/bulk", json={"items": items}))
+    for item, record in zip(items, created["items"], strict=True):
+        corpus.names[record["id"]] = item["external_id"]
+        corpus.ids.setdefault("turnos", {})[item["external_id"]] = record["id"]
 
-
-def test_metadata_metrics(corpus: Corpus) -> None:
-    def metrics(name: str) -> dict:
-        return _json(corpus.http.get(f"/api/v1/metadata-properties/{corpus.properties[name]}/metrics"))
-
-    assert metrics("servicio") == {
-        "type": "terms",
-        "total": 8,
-        "values": [
-            {"term": "cardiologia", "count": 2},
-            {"term": "endocrinologia", "count": 2},
-            {"term": "urgencias", "count": 2},
-            {"term": "neumologia", "count": 1},
-            {"term": "pediatria", "count": 1},
-        ],
-    }
-    assert metrics("edad") == {"type": "integer", "min": 5, "max": 80}
-    assert metrics("puntuacion") == {"type": "float", "min": 0.1, "max": 0.9}
-
-
-def test_dataset_progress_and_user_metrics(corpus: Corpus) -> None:
-    dataset = corpus.datasets["clinico"]
-    progress = _json(corpus.http.get(f"/api/v1/datasets/{dataset}/progress"))
-    assert (progress["total"], progress["completed"], progress["pending"]) == (8, 3, 5)
-    expected = {
-        "ana": {"total": 8, "submitted": 2, "discarded": 1, "draft": 1, "pending": 4},
-        "beto": {"total": 8, "submitted": 2, "discarded": 0, "draft": 1, "pending": 5},
-        "carla": {"total": 8, "submitted": 0, "discarded": 0, "draft": 0, "pending": 8},
-    }
-    for user, responses in expected.items():
-        assert _json(corpus.users[user].get(f"/api/v1/me/datasets/{dataset}/metrics")) == {
-            "responses": responses
-        }
-
-
-# Vector similarity ------------------------------------------------------------------------------------
-
-
-def vector(order: str = "most_similar", **query) -> dict:
-    return {"query": {"vector": {"name": "emb", "order": order, **query}}}
-
-
-def test_similarity_by_value_most_and_least(corpus: Corpus) -> None:
-    total, scored = corpus.search_scored("clinico", vector(value=[1.0, 0.0, 0.0]), me=False, limit=3)
-    assert [name for name, _ in scored] == ["r0", "r1", "r5"] and total == 3
-    assert scored[0][1] == pytest.approx(1.0)  # (1 + cos) / 2, as Elasticsearch's cosine k-NN
-    assert scored[2][1] == pytest.approx((1 + 0.5 / (0.5**2 * 2) ** 0.5) / 2)
-    least = corpus.search_scored("clinico", vector("least_similar", value=[1.0, 0.0, 0.0]), me=False, limit=1)
-    assert [name for name, _ in least[1]] == ["r6"]
-    assert least[1][0][1] == pytest.approx((1 + 1 / (1.04**0.5)) / 2)
-
-
-def test_similarity_by_record_excludes_it_and_honours_filters_and_text(corpus: Corpus) -> None:
-    r0 = corpus.ids["clinico"]["r0"]
-    assert corpus.search("clinico", vector(record_id=r0), me=False, limit=2)[1] == ["r1", "r5"]
-    urgencias = {
-        **vector(record_id=r0),
-        **filters(terms("metadata", ["urgencias"], metadata_property="servicio")),
-    }
-    assert corpus.search("clinico", urgencias, me=False)[1] == ["r5", "r4"]
-    with_text = {"query": {**vector(value=[0.0, 1.0, 0.0])["query"], **text("diabetes")["query"]}}
-    assert corpus.search("clinico", with_text, me=False)[1] == ["r1", "r0"]
-    pending = {**vector(value=[1.0, 0.0, 0.0]), **filters(terms("response", ["pending"], property="status"))}
-    assert corpus.search("clinico", pending, user="ana")[1] == ["r5", "r4", "r6"]  # r7 has no vector
-
-
-# Consistency: the index is the database ------------------------------------------------------------------
-
-
-def _search_text(corpus: Corpus, dataset: str, q: str) -> list[str]:
-    return sorted(corpus.search(dataset, text(q), me=False)[1])
-
-
-def _drop_trigger(argilla_server) -> None:
-    """Lose the full-text insert trigger behind the server's back, as a migration rebuilding it would."""
-    if argilla_server.database == "sqlite":
-        with sqlite3.connect(argilla_server.home / "argilla.db") as db:
-            db.execute("DROP TRIGGER annotate_search_records_ai")
-        return
-    name = urlparse(argilla_server.database_url).path.lstrip("/")
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            name,
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            "DROP TRIGGER annotate_search_records_ai ON records",
-        ],
-        check=True,
-        capture_output=True,
-    )
-
-
-def test_updates_deletes_restart_and_lost_trigger(corpus: Corpus, argilla_server) -> None:
-    corpus.datasets["vivo"], _ = _create_dataset(corpus.http, corpus.workspace, "vivo", ["texto"], {}, None)
-    _add_records(
-        corpus,
-        "vivo",
-        [
-            {"external_id": "v0", "fields": {"texto": "Tratamiento con amoxicilina."}},
-            {"external_id": "v1", "fields": {"texto": "Control de tensión arterial."}},
-        ],
-    )
-    assert _search_text(corpus, "vivo", "amoxicilina") == ["v0"]
-
-    v0 = corpus.ids["vivo"]["v0"]
-    _json(
-        corpus.http.patch(
-            f"/api/v1/records/{v0}", json={"fields": {"texto": "Tratamiento con azitromicina."}}
-        )
-    )
-    assert _search_text(corpus, "vivo", "amoxicilina") == []
-    assert _search_text(corpus, "vivo", "azitromicina") == ["v0"]
-
-    v1 = corpus.ids["vivo"]["v1"]
-    assert (
-        corpus.http.delete(
-            f"/api/v1/datasets/{corpus.datasets['vivo']}/records", params={"ids": v1}
-        ).status_code
-        == 204
-    )
-    assert _search_text(corpus, "vivo", "arterial") == []
-    assert corpus.search("vivo", me=False)[0] == 1
-
-    _drop_trigger(argilla_server)
-    _add_records(corpus, "vivo", [{"external_id": "v2", "fields": {"texto": "Alergia a la penicilina."}}])
-    argilla_server.restart()  # finds the trigger missing and rebuilds the index from `records`
-    assert _search_text(corpus, "vivo", "penicilina") == ["v2"]
-    _add_records(corpus, "vivo", [{"external_id": "v3", "fields": {"texto": "Penicilina retirada."}}])
-    assert _search_text(corpus, "vivo", "penicilina") == ["v2", "v3"]
-    assert corpus.search("clinico", text("metformina"), me=False) == (1, ["r0"])
+    # a whole-queue read (a script, not a page a person opens) leases nothing
+    walks = {user: corpus.search("turnos", UI_QUEUE, user=user, limit=200)[1] for user in ANNOTATORS}
+    shown = {}
+    for user in ANNOTATORS:  # one after the other, as people open the dataset
+        total, page = corpus.search("turnos", UI_QUEUE, user=user, limit=10)
+        assert total == 40 and len(page) == 10
+        shown[user] = page[0]
+        held = [shown[other] for other in shown if other != user]
+        assert page == [name for name in walks[user] if name not in held][:10], user
+    assert len(set(shown.values())) == 3
+    # the held records stay in every queue, behind the others
+    total, ana = corpus.search("turnos", UI_QUEUE, user="ana", limit=200)
+    assert total == 40 and sorted(ana) == sorted(corpus.ids["turnos"])
+    assert set(ana[-2:]) == {shown["beto"], shown["carla"]}
+    # ana opens her page again: she keeps her own record, not one open for beto or carla
+    assert corpus.search("turnos", UI_QUEUE, user="ana", limit=10)[1][0] == shown["ana"]

@@ -6,22 +6,7 @@ Order of the page, as Elasticsearch's engine orders it:
 - else a user (the /me endpoints): the annotation queue, see below;
 - else insertion order (inserted_at, then id).
 
-Per-user order: the annotation queue. The Argilla UI (argilla-frontend RecordRepository,
-`getRecordsByAdvanceSearch`) asks POST /api/v1/me/datasets/{id}/records/search with the filters
-"response status = pending" (of the current user) and "record status = pending", and sends a
-`sort` only when the annotator picks one; the server passes the current user's id. So a /me
-search without text or sort is a queue, ordered to spread a team:
-1. fewest submitted answers first (anyone's), so a record another annotator already answered
-   waits until those nobody answered are taken; a record leaves everyone's queue, as in Argilla,
-   when the distribution marks it completed (`min_submitted` answers: the record status filter);
-2. then the user's own walk through the records: in the order of their ids (random UUID4s, so
-   a random order unrelated to content or insertion), upwards or downwards, starting at a pivot
-   and wrapping around at the end; pivot and direction come from a hash of the user id. Every
-   user's walk is a rotation of the same random cycle (or its reverse), so annotators working at
-   the same pace never open the same record at once, and their first records are as spread as
-   random picks. (A hash of user id + record id would need an SQL hash function SQLite lacks.)
-The page is sorted in SQL over the matching records (counting answers through the
-responses(record_id, status) index of `schema.py`).
+Per-user order: the annotation queue (a /me search without text or sort), see `queue.py`.
 
 Metadata. Filters and sorts on metadata read the per-dataset expression indexes of
 `schema.py`; `plan.py` decides which one drives each query.
@@ -29,41 +14,20 @@ Metadata. Filters and sorts on metadata read the per-dataset expression indexes 
 
 from __future__ import annotations
 
-import hashlib
 from uuid import UUID
 
-from argilla_server.enums import ResponseStatus
-from argilla_server.models import Record, Response
+from argilla_server.models import Record
 from argilla_server.search_engine.base import Filter, Order, SearchResponseItem, SearchResponses, TextQuery
-from sqlalchemy import Float, Select, and_, case, func, intersect, literal, literal_column, select
+from sqlalchemy import Float, Select, and_, func, intersect, literal, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from . import filters, sorting
+from . import filters, queue, sorting
 from .context import DatasetContext
 from .plan import Plan, make_plan
 from .text_search import TextMatch, text_match
 
 MATCH_ALL_SCORE = 1.0
-
-
-def user_walk(user_id: UUID | str) -> tuple[UUID, bool]:
-    """Where the user's walk through the ids starts, and whether it goes downwards."""
-    digest = hashlib.sha256(str(user_id).encode()).digest()
-    return UUID(bytes=digest[:16]), bool(digest[16] & 1)
-
-
-def submitted_answers() -> ColumnElement[int]:
-    """How many submitted answers (of anyone) the record has."""
-    submitted = Response.record_id == Record.id, Response.status == ResponseStatus.submitted
-    return select(func.count()).where(*submitted).scalar_subquery()
-
-
-def queue_order(pivot: UUID, downwards: bool) -> list[ColumnElement]:
-    """ORDER BY of a user's queue: fewest submitted answers, then the user's walk from `pivot`."""
-    first_lap = Record.id <= pivot if downwards else Record.id >= pivot
-    walk = Record.id.desc() if downwards else Record.id.asc()
-    return [submitted_answers().asc(), case((first_lap, 0), else_=1).asc(), walk]
 
 
 def matching_condition(
@@ -124,8 +88,7 @@ async def search(
     if has_text:
         plan = Plan()  # text hits drive the query: no metadata index hint applies
     if not sort and not has_text and user_id is not None:
-        order = queue_order(*user_walk(user_id))
-        return await _fully_sorted(db, ctx, plan, matching, order, offset, limit)
+        return await _queue_page(db, ctx, plan, matching, filter, offset, limit, user_id)
 
     if sort and plan.sort_index is not None:
         return await _sorted_by_metadata(db, ctx, plan, matching, sort, offset, limit)
@@ -136,6 +99,25 @@ async def search(
     else:
         return await _in_insertion_order(db, ctx, plan, matching, offset, limit)
     return await _fully_sorted(db, ctx, plan, matching, order, offset, limit)
+
+
+async def _queue_page(
+    db: AsyncSession,
+    ctx: DatasetContext,
+    plan: Plan,
+    matching: Select,
+    filter: Filter | None,
+    offset: int,
+    limit: int,
+    user_id: UUID | str,
+) -> SearchResponses:
+    """A page of the user's queue; the records of a pending page a person opens are leased to them."""
+    held = queue.LEASES.others(ctx.dataset_id, user_id, queue.now())
+    order = queue.queue_order(user_id, held)
+    page = await _fully_sorted(db, ctx, plan, matching, order, offset, limit)
+    if queue.asks_pending(filter) and queue.is_page_for_a_person(offset, limit):
+        queue.LEASES.hold(ctx.dataset_id, user_id, [item.record_id for item in page.items], queue.now())
+    return page
 
 
 async def _fully_sorted(

@@ -1,0 +1,118 @@
+"""The annotation queue: in which order each annotator's pending records come, so that a team spreads.
+
+The Argilla UI (argilla-frontend RecordRepository, `getRecordsByAdvanceSearch`) asks
+POST /api/v1/me/datasets/{id}/records/search with the filters "response status = pending" (of the
+current user) and "record status = pending", pages of 10 records, and sends a `sort` only when the
+annotator picks one; the server passes the current user's id. Such a search is a queue, ordered by:
+1. fewest answers first: submitted ones (anyone's) and drafts (someone is writing one), so a record
+   another annotator answered waits until those nobody answered are taken; a record leaves everyone's
+   queue, as in Argilla, when the distribution marks it completed (`min_submitted` submitted answers:
+   the record status filter);
+2. then records no other annotator has open: the first record of the page each annotator got last
+   (the one the UI shows; a lease, `Leases`, for LEASE_SECONDS or until their next queue page) goes
+   behind the others, so two people working at once rarely answer the same record and a record does
+   not get more answers than it needs (`bench/team.py` measures the wasted submissions; leasing the
+   whole page of 10 instead reserved too much: the last records were all held by someone);
+3. then the user's own walk through the records: in the order of their ids (random UUID4s, so a random
+   order unrelated to content or insertion), upwards or downwards, starting at a pivot and wrapping
+   around; pivot and direction come from a hash of the user id, so first records are as spread as
+   random picks. (A hash of user id + record id would need an SQL hash function SQLite lacks.)
+Leases live in the server process's memory (argilla-server runs one): a restart forgets them, which
+only costs a little spreading, never a record. They change the order, never what a queue holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from argilla_server.enums import ResponseStatus, ResponseStatusFilter
+from argilla_server.models import Record, Response
+from argilla_server.search_engine.base import AndFilter, Filter, ResponseFilterScope, TermsFilter
+from sqlalchemy import case, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+LEASE_SECONDS = float(os.environ.get("ANNOTATE_QUEUE_LEASE_SECONDS", "300"))
+#: how many records of a queue page are leased: the one an annotator's UI shows
+LEASED_PER_PAGE = 1
+#: a page larger than the UI's largest (100) is a script reading the queue, not a person opening it
+LARGEST_UI_PAGE = 100
+
+
+@dataclass
+class Leases:
+    """Per dataset and user: the records of the last queue page served, and until when they count."""
+
+    held: dict[tuple[UUID, str], tuple[float, tuple[UUID, ...]]] = field(default_factory=dict)
+
+    def others(self, dataset_id: UUID, user_id: UUID | str, now: float) -> Counter[UUID]:
+        """How many other users hold each record of the dataset."""
+        counts: Counter[UUID] = Counter()
+        for (dataset, user), (until, records) in list(self.held.items()):
+            if until < now:
+                del self.held[(dataset, user)]
+            elif dataset == dataset_id and user != str(user_id):
+                counts.update(records)
+        return counts
+
+    def hold(self, dataset_id: UUID, user_id: UUID | str, records: list[UUID], now: float) -> None:
+        self.held[(dataset_id, str(user_id))] = (now + LEASE_SECONDS, tuple(records[:LEASED_PER_PAGE]))
+
+
+LEASES = Leases()
+
+
+def user_walk(user_id: UUID | str) -> tuple[UUID, bool]:
+    """Where the user's walk through the ids starts, and whether it goes downwards."""
+    digest = hashlib.sha256(str(user_id).encode()).digest()
+    return UUID(bytes=digest[:16]), bool(digest[16] & 1)
+
+
+def answers_so_far() -> ColumnElement[int]:
+    """How many answers the record has: submitted ones and drafts, anyone's."""
+    statuses = [ResponseStatus.submitted, ResponseStatus.draft]
+    answered = Response.record_id == Record.id, Response.status.in_(statuses)
+    return select(func.count()).where(*answered).scalar_subquery()
+
+
+def held_by_others(counts: Counter[UUID]) -> list[ColumnElement[int]]:
+    """ORDER BY terms: records nobody else holds first, then by how many others hold them."""
+    if not counts:
+        return []
+    by_count: dict[int, list[UUID]] = {}
+    for record_id, count in counts.items():
+        by_count.setdefault(count, []).append(record_id)
+    whens = [(Record.id.in_(ids), count) for count, ids in sorted(by_count.items(), reverse=True)]
+    return [case(*whens, else_=0).asc()]
+
+
+def queue_order(user_id: UUID | str, held: Counter[UUID]) -> list[ColumnElement]:
+    """ORDER BY of a user's queue: fewest answers, records nobody else holds, the user's walk."""
+    pivot, downwards = user_walk(user_id)
+    first_lap = Record.id <= pivot if downwards else Record.id >= pivot
+    walk = Record.id.desc() if downwards else Record.id.asc()
+    return [answers_so_far().asc(), *held_by_others(held), case((first_lap, 0), else_=1).asc(), walk]
+
+
+def asks_pending(filter: Filter | None) -> bool:
+    """Whether the search asks for the current user's pending records (the UI's queue)."""
+    if isinstance(filter, AndFilter):
+        return any(asks_pending(part) for part in filter.filters)
+    return (
+        isinstance(filter, TermsFilter)
+        and isinstance(filter.scope, ResponseFilterScope)
+        and filter.scope.property == "status"
+        and ResponseStatusFilter.pending in filter.values
+    )
+
+
+def is_page_for_a_person(offset: int, limit: int) -> bool:
+    return offset == 0 and 0 < limit <= LARGEST_UI_PAGE
+
+
+def now() -> float:
+    return time.monotonic()
