@@ -1,7 +1,7 @@
 """`python -m annotate`: the command line of the annotation stage.
 
-Known errors (`AnnotateError`) end as one line on stderr and exit code 1; anything else is a bug and
-keeps its traceback.
+Known errors (`AnnotateError`, and the run folder's `RunFolderError`) end as one line on stderr and
+exit code 1; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from annotate.errors import AnnotateError
+from runfolder import RunFolderError
 
 app = typer.Typer(
     help="Corpus import -> Argilla projects -> local Argilla server -> export, agreement, adjudication.",
@@ -56,7 +57,7 @@ def serve(
 
     Example: python -m annotate serve --home .argilla --port 6900
     """
-    from annotate.serve import LocalArgilla, ServeOptions, banner
+    from annotate.local.serve import LocalArgilla, ServeOptions, banner
 
     options = ServeOptions(
         home=home, host=host, port=port, database_url=database_url, redis_url=redis_url, workers=workers
@@ -131,9 +132,9 @@ def load(
     os.environ.setdefault("TQDM_DISABLE", "1")  # the SDK's per-batch bars: `load` shows its own progress
     from rich.progress import Progress
 
-    from annotate.client import connect, quiet_sdk
-    from annotate.load import LoadOptions
-    from annotate.load import load as run_load
+    from annotate.argilla.client import connect, quiet_sdk
+    from annotate.argilla.load import LoadOptions
+    from annotate.argilla.load import load as run_load
 
     quiet_sdk()
 
@@ -185,9 +186,9 @@ def simulate(
 
     Example: python -m annotate simulate --dataset pharmaconer --annotators 3 --noise 0.1 --seed 13
     """
-    from annotate.client import connect
-    from annotate.client import dataset as find_dataset
-    from annotate.simulate import simulate as run_simulate
+    from annotate.argilla.client import connect
+    from annotate.argilla.client import dataset as find_dataset
+    from annotate.argilla.simulate import simulate as run_simulate
 
     client = connect()
     report = run_simulate(client, find_dataset(client, dataset, workspace), annotators, noise, seed)
@@ -218,16 +219,16 @@ def export(
 
     Example: python -m annotate export --dataset pharmaconer --run runs/pharmaconer
     """
-    from annotate.client import connect
-    from annotate.client import dataset as find_dataset
-    from annotate.export import export as run_export
-    from annotate.runfolder import RunFolder
+    from annotate.argilla.client import connect
+    from annotate.argilla.client import dataset as find_dataset
+    from annotate.argilla.export import export as run_export
+    from runfolder import RunFolder
 
     if push_to_hub:
         from annotate.hub import require_token
 
         require_token()
-    from annotate.export import Curation
+    from annotate.argilla.export import Curation
 
     client = connect()
     report = run_export(client, find_dataset(client, dataset, workspace), RunFolder(run), seed)
@@ -251,7 +252,7 @@ def remix(
     run: Annotated[Path, typer.Option(help="The run folder with dataset/bigbio_kb, e.g. runs/pharmaconer.")],
     templates: Annotated[
         Path | None,
-        typer.Option(help="YAML file of instruction templates (default: annotate/remix_templates.yaml)."),
+        typer.Option(help="YAML file of instruction templates (default: annotate/remix/templates.yaml)."),
     ] = None,
     per_record: Annotated[
         int, typer.Option(min=1, help="Samples per sentence (each from a different template).")
@@ -267,9 +268,9 @@ def remix(
 
     Example: python -m annotate remix --run runs/pharmaconer --per-record 2 --seed 13
     """
-    from annotate.remix import DEFAULT_TEMPLATES
-    from annotate.remix import remix as run_remix
-    from annotate.runfolder import RunFolder
+    from annotate.remix.samples import DEFAULT_TEMPLATES
+    from annotate.remix.samples import remix as run_remix
+    from runfolder import RunFolder
 
     report = run_remix(RunFolder(run), templates or DEFAULT_TEMPLATES, per_record, seed)
     total = sum(report.splits.values())
@@ -303,9 +304,9 @@ def adjudicate(
     """
     from rich.progress import Progress
 
-    from annotate.adjudicate import build_curation
-    from annotate.client import connect
-    from annotate.client import dataset as find_dataset
+    from annotate.argilla.client import connect
+    from annotate.argilla.client import dataset as find_dataset
+    from annotate.argilla.curation import build_curation
 
     client = connect()
     with Progress(transient=True) as progress:
@@ -340,9 +341,9 @@ def team(
 
     Example: python -m annotate team --file equipo.csv --workspace pharmaconer
     """
-    from annotate.client import connect, quiet_sdk
-    from annotate.client import workspace as get_workspace
-    from annotate.team import create_team, default_secrets_file, read_team
+    from annotate.argilla.client import connect, quiet_sdk
+    from annotate.argilla.client import workspace as get_workspace
+    from annotate.argilla.team import create_team, default_secrets_file, read_team
 
     quiet_sdk()
     members = read_team(file)
@@ -373,7 +374,7 @@ def quickstart() -> None:
 def main() -> None:
     try:
         app()
-    except AnnotateError as exc:
+    except (AnnotateError, RunFolderError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except Exception as exc:

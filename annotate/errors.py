@@ -69,7 +69,3 @@ class InvalidCorpusError(CorpusError):
     def __init__(self, message: str, problems: list) -> None:
         super().__init__(message)
         self.problems = problems
-
-
-class RunFolderBusyError(AnnotateError, BlockingIOError):
-    """Another command is writing the run folder (it holds the folder's stage lock)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from annotate.errors import AnnotateError
-from annotate.runfolder import RunFolder
+from runfolder import RunFolder
 
 
 class HubTokenError(AnnotateError, PermissionError):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotate.errors import AnnotateError
-from annotate.processes import free_port, http_ok
+from annotate.local.processes import free_port, http_ok
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "annotate" / "sample"
@@ -186,7 +186,7 @@ def summary(journey: Journey, argilla_url: str, login: str, demo_url: str | None
     """Every artifact with its path, where to log in, and the headline numbers read from the run folder."""
     import json
 
-    from annotate.runfolder import RunFolder
+    from runfolder import RunFolder
 
     run = RunFolder(journey.run)
     lines = [f"\nThe journey is written in {run.path}/:"]
@@ -263,7 +263,7 @@ def main() -> None:
         if os.environ.get("ARGILLA_API_URL") and os.environ.get("ARGILLA_API_KEY"):
             url, login = os.environ["ARGILLA_API_URL"], "(your Argilla; log in as usual)"
         else:
-            from annotate.serve import LocalArgilla, ServeOptions
+            from annotate.local.serve import LocalArgilla, ServeOptions
 
             started = time.monotonic()
             home = Path(os.environ.get("ARGILLA_HOME") or ".argilla")

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from annotate.corpus import Document, Entity, corpus_labels
-from annotate.runfolder import RunFolder
+from runfolder import RunFolder
 
 SPLIT_NAMES = {
     "train": "train",

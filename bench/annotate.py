@@ -29,18 +29,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from annotate import processes  # noqa: E402
-from annotate.load import LoadOptions, load  # noqa: E402
-from annotate.serve import LocalArgilla, ServeOptions  # noqa: E402
+from annotate.argilla.load import LoadOptions, load  # noqa: E402
+from annotate.local import processes  # noqa: E402
+from annotate.local.serve import LocalArgilla, ServeOptions  # noqa: E402
 
 console = Console()
 
 
 def plain_records(options: LoadOptions) -> tuple[list, object]:
     """The `rg.Record`s and settings `annotate load` builds, made with the same functions (not timed)."""
-    from annotate import templates
+    from annotate.argilla import templates
+    from annotate.argilla.load import corpus_labels, has_overlaps, to_records
     from annotate.corpus import load_corpus
-    from annotate.load import corpus_labels, has_overlaps, to_records
     from annotate.records import drafts
 
     documents = list(load_corpus(options.corpus, options.format, skip_invalid=True))
@@ -112,9 +112,9 @@ def load_rows(client, corpus: Path, work: Path, repeat: int, batch_size: int) ->
 
 
 def export_row(client, corpus: Path, work: Path, records: int) -> tuple:
-    from annotate.export import export
-    from annotate.runfolder import RunFolder
-    from annotate.simulate import simulate
+    from annotate.argilla.export import export
+    from annotate.argilla.simulate import simulate
+    from runfolder import RunFolder
 
     small = subset(corpus, records, work / "subset")
     options = LoadOptions(

@@ -37,10 +37,10 @@ import httpx  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from annotate import processes  # noqa: E402
-from annotate.runfolder import RunFolder  # noqa: E402
+from annotate.local import processes  # noqa: E402
 from demo.space import build_space  # noqa: E402
 from demo.tiny import SAMPLE, cached_tiny_run  # noqa: E402
+from runfolder import RunFolder  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from annotate.runfolder import RunFolder  # noqa: E402
+from runfolder import RunFolder  # noqa: E402
 
 console = Console()
 ASKED = "bigscience/bloom-560m"
@@ -110,8 +110,8 @@ def padded_tokens(trainer, dataset) -> int:
 
 def evaluate(model, tokenizer, test, max_new_tokens: int, batch: int):
     from notebooks.instruct.data import generation_prompts
-    from notebooks.instruct.generate import generate
     from notebooks.instruct.metrics import score
+    from portable.generate import generate
 
     indices = list(range(len(test)))
     answers = generate(model, tokenizer, generation_prompts(test, tokenizer, indices), max_new_tokens, batch)

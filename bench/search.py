@@ -28,8 +28,8 @@ from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from annotate import processes  # noqa: E402
-from annotate.serve import LocalArgilla, ServeOptions  # noqa: E402
+from annotate.local import processes  # noqa: E402
+from annotate.local.serve import LocalArgilla, ServeOptions  # noqa: E402
 
 SERVICIOS = ["cardiologia", "endocrinologia", "neumologia", "pediatria", "oncologia", "urgencias"]
 FARMACOS = [

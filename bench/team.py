@@ -46,8 +46,8 @@ import httpx  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from annotate import processes  # noqa: E402
-from annotate.serve import LocalArgilla, ServeOptions  # noqa: E402
+from annotate.local import processes  # noqa: E402
+from annotate.local.serve import LocalArgilla, ServeOptions  # noqa: E402
 
 # The UI's "Pending" queue (argilla-frontend RecordRepository.getRecordsByAdvanceSearch): no answer of mine
 # and the record itself still pending (fewer than min_submitted answers).

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from annotate.runfolder import RunFolder  # noqa: E402
+from runfolder import RunFolder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 console = Console()
@@ -93,8 +93,8 @@ def train_seconds(
     """Wall seconds of `steps` training steps (after one warm-up step) with one set-up."""
     from transformers import DataCollatorForTokenClassification, TrainingArguments, set_seed
 
-    from notebooks.ner.trainer import NerTrainer
     from notebooks.common.tracking import emissions_tracker
+    from notebooks.ner.trainer import NerTrainer
 
     set_seed(0)
     collator = (

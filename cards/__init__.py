@@ -6,7 +6,7 @@ Spanish, and a checker for any card.
 
 The same from Python: `cards.write.build_cards(path)` and `cards.check.card.check_cards(path, run)`.
 
-Sub-packages, dependencies one way (cli -> write -> check -> measure -> facts -> annotate.runfolder):
+Sub-packages, dependencies one way (cli -> write -> check -> measure -> facts -> runfolder):
 - `facts/`: read the run folder into typed facts (dataset, annotation, model folder, emissions, texts);
 - `measure/`: what the folder does not say by itself (bias.json, privacy.json, limitations) and
   `CardContext`, everything one run's cards state, measured once;

@@ -14,10 +14,10 @@ from typing import Annotated
 
 import typer
 
-from annotate.runfolder import RunFolderError
 from cards.check.card import check_cards
 from cards.errors import CardsError
 from cards.write import build_cards
+from runfolder import RunFolderError
 
 HELP = (
     "Dataset and model cards (English, Spanish) from the measured facts of a run folder, and a checker "

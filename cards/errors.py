@@ -1,7 +1,7 @@
 """Errors of the `cards` package, every one of them here.
 
 Every message names the file and the value and says what to do. `python -m cards` turns these (and
-`annotate.runfolder.RunFolderError`, a missing or malformed run-folder input, which names the command
+`runfolder.RunFolderError`, a missing or malformed run-folder input, which names the command
 that makes it) into one line on stderr and exit code 1; any other exception is a bug and keeps its
 traceback. Each class has the built-in base that says what went wrong, so callers can catch either.
 This module imports nothing of `cards`.

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from annotate.runfolder import RunFolder
 from demo.space import TEMPLATES, pins, render
+from runfolder import RunFolder
 
 APP_PORT = 6900
 

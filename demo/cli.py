@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from annotate.errors import AnnotateError
 from demo.errors import DemoError
+from runfolder import RunFolderError
 
 app = typer.Typer(
     help="The NER model in a browser (Gradio), its Space, and the dataset/model/Space repos on the Hub.",
@@ -63,8 +63,8 @@ def launch(
     from demo.config import DemoConfig
 
     if run is not None:
-        from annotate.runfolder import RunFolder
         from demo.facts import demo_config
+        from runfolder import RunFolder
 
         folder = RunFolder(run)
         config = demo_config(
@@ -101,8 +101,8 @@ def space(
 
     Example: python -m demo space --run runs/demo --model-repo somosnlp/demo-ner --dataset-repo somosnlp/demo
     """
-    from annotate.runfolder import RunFolder
     from demo.space import build_space
+    from runfolder import RunFolder
 
     path = build_space(
         RunFolder(run),
@@ -132,8 +132,8 @@ def publish(
 
     Example: python -m demo publish --run runs/demo --org somosnlp --dry-run
     """
-    from annotate.runfolder import RunFolder
     from demo.publish import publish as publish_run
+    from runfolder import RunFolder
 
     publish_run(RunFolder(run), org, name=name, private=private, dry_run=dry_run, echo=typer.echo)
 
@@ -172,8 +172,8 @@ def tiny(
 
     Example: python -m demo tiny --run runs/tiny --instruction && python -m demo --run runs/tiny
     """
-    from annotate.runfolder import RunFolder
     from demo.tiny import add_tiny_instruction_model, build_tiny_run
+    from runfolder import RunFolder
 
     build_tiny_run(run)
     made = "dataset/, models/ner/"
@@ -186,6 +186,6 @@ def tiny(
 def main() -> None:
     try:
         app()
-    except (DemoError, AnnotateError) as exc:
+    except (DemoError, RunFolderError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -21,8 +21,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from annotate.runfolder import Metrics, RunFolder, RunFolderError, RunInfo, TrainingInfo
 from demo.config import INSTRUCTION_MAX_CHARS, MAX_CHARS, MAX_NEW_TOKENS, DemoConfig, Facts, InstructionConfig
+from runfolder import Metrics, RunFolder, RunFolderError, RunInfo, TrainingInfo
 
 EXAMPLES = 5
 INSTRUCTION_EXAMPLES = 6

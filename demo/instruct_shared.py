@@ -12,15 +12,23 @@ In the workspace this module re-exports `notebooks.instruct.data`, `notebooks.in
 
 from __future__ import annotations
 
-from annotate.remix_answers import EXTRACTION_TASKS, TASKS, AnswerFormatError, parse_answer, parse_entities
-from notebooks.instruct.data import prompt_ids, prompt_text
-from notebooks.instruct.generate import generate
+from portable.answers import EXTRACTION_TASKS, TASKS, parse_answer, parse_entities
+from portable.errors import AnswerFormatError
+from portable.generate import generate
+from portable.prompts import prompt_ids, prompt_text
 
 #: module -> the top-level names the Space's copy needs (with what they call), in source order
 SOURCES = {
-    "notebooks/instruct/data.py": ("PLAIN", "PLAIN_NO_INPUT", "user_message", "prompt_text", "prompt_ids"),
-    "notebooks/instruct/generate.py": ("generate",),
-    "annotate/remix_answers.py": (
+    "portable/prompts.py": (
+        "PLAIN",
+        "PLAIN_NO_INPUT",
+        "user_message",
+        "has_chat_template",
+        "prompt_text",
+        "prompt_ids",
+    ),
+    "portable/generate.py": ("generate",),
+    "portable/answers.py": (
         "EXTRACTION_TASKS",
         "TASKS",
         "NONE_ANSWER",

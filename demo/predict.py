@@ -9,12 +9,12 @@ first sub-word (the way the training notebook labels words), and consecutive B-/
 (an I- without its B- starts an entity). Scores are the mean probability of the entity's words.
 
 A model trained on sentences (`training_unit: "sentence"` in its config, written by the NER notebook) is
-given one sentence at a time, cut by the same rules as in training (`annotate.corpus.sentences`): on 80
+given one sentence at a time, cut by the same rules as in training (`portable.sentences`): on 80
 PharmaCoNER test documents the MiniLM fallback trained so scores 0.761 character-span entity F1 this way
 but 0.678 on 512-token windows.
 
 Standard library + transformers/torch only (and `.config`, `.sentences`): copied into the Space as
-`ner_demo/predict.py`, with `annotate/corpus/sentences.py` as `ner_demo/sentences.py`.
+`ner_demo/predict.py`, with `portable/sentences.py` as `ner_demo/sentences.py`.
 """
 
 from __future__ import annotations

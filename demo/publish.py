@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotate.hub import network_errors, unreachable
-from annotate.runfolder import RunFolder
 from demo.errors import MissingCardsError, NoTokenError, PublishError
 from demo.space import build_space
+from runfolder import RunFolder
 
 HUB = "https://huggingface.co"
 REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,94}$")

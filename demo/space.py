@@ -5,7 +5,7 @@
 
 The folder runs on its own (`pip install -r requirements.txt && python app.py`): `app.py`, `ner_demo/`
 (copies of demo/app.py, predict.py, config.py, instruct.py, which import only gradio/transformers/torch
-and peft, of annotate/corpus/sentences.py, and `instruct_shared.py` written by `shared_source`),
+and peft, of portable/sentences.py, and `instruct_shared.py` written by `shared_source`),
 `demo.json`, `requirements.txt` and the README's `sdk_version` from the workspace's pins, never typed twice.
 Written aside and renamed into place (`RunFolder.atomic_dir`).
 
@@ -25,16 +25,16 @@ import shutil
 import sys
 from pathlib import Path
 
-from annotate.runfolder import RunFolder, RunInfo
 from demo.config import DemoConfig, InstructionConfig
 from demo.errors import SpaceError
 from demo.facts import demo_config
+from runfolder import RunFolder, RunInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "spaces"
 REQUIREMENTS = ROOT / "requirements.txt"
 APP_MODULES = ("app.py", "predict.py", "config.py", "instruct.py")
-SENTENCES = ROOT / "annotate" / "corpus" / "sentences.py"  # standard library only
+SENTENCES = ROOT / "portable" / "sentences.py"  # standard library only
 SHARED_MODULE = "instruct_shared.py"  # written by `shared_source`, not copied
 PINNED = ("gradio", "torch", "transformers", "tokenizers")
 ADAPTER_PINNED = ("peft",)

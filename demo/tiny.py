@@ -16,7 +16,8 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from annotate.runfolder import (
+from demo.errors import DemoError
+from runfolder import (
     CorpusInfo,
     Metrics,
     RunFolder,
@@ -26,7 +27,6 @@ from annotate.runfolder import (
     TrainingInfo,
     write_json,
 )
-from demo.errors import DemoError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "annotate" / "sample" / "brat"
 MAX_LENGTH = 64

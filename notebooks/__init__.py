@@ -10,5 +10,5 @@
   `figures` (matplotlib without a display).
 - `errors`: every error the notebooks stop with.
 
-Dependencies go one way: `ner`/`instruct` -> `common` -> `errors` -> the run folder (`annotate.runfolder`).
+Dependencies go one way: `ner`/`instruct` -> `common` -> `errors` -> the run folder (`runfolder`).
 """

@@ -7,7 +7,7 @@ says what went wrong; only the run folder's missing or malformed inputs are run-
 
 from __future__ import annotations
 
-from annotate.runfolder import RunFolderError
+from runfolder import RunFolderError
 
 
 class OneLine:

@@ -6,8 +6,8 @@
 - dataset/: the project's synthetic sample (`annotate/sample/brat`) through `annotate.views`;
 - annotations.parquet, agreement.json, review.jsonl: three annotators on every document, made by hand
   from the sample's gold spans (ana marks them all, luis misses every fourth and relabels one, marta
-  answers the first twelve documents and adds a wrong span), scored by `annotate.agreement` and
-  adjudicated by `annotate.adjudication`;
+  answers the first twelve documents and adds a wrong span), scored by `annotate.agreement.report` and
+  adjudicated by `annotate.adjudication.spans`;
 - models/ner/: test_predictions.jsonl (gold from the `tokens` view, predictions with three planted
   errors), metrics.json scored by seqeval (strict IOB2) exactly as the training notebook does,
   training.json (`TrainingInfo`) and emissions.csv with codecarbon's own columns (`EmissionsData`).
@@ -20,7 +20,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from annotate.runfolder import (
+from runfolder import (
     CorpusInfo,
     Metrics,
     RunFolder,
@@ -67,7 +67,7 @@ def write_run_json(run: RunFolder, **corpus_extra) -> RunInfo:
 
 
 def annotator_spans(docs) -> list:
-    from annotate.agreement import SpanAnnotation
+    from annotate.agreement.report import SpanAnnotation
 
     spans = []
     for d, doc in enumerate(docs):
@@ -86,8 +86,8 @@ def annotator_spans(docs) -> list:
 def write_annotations(run: RunFolder, docs) -> None:
     import pandas as pd
 
-    from annotate.adjudication import adjudicate_spans
-    from annotate.agreement import Submission, compute_agreement
+    from annotate.adjudication.spans import adjudicate_spans
+    from annotate.agreement.report import Submission, compute_agreement
 
     spans = annotator_spans(docs)
     submissions = [
@@ -347,10 +347,11 @@ def planted_answers(rows: list[dict]) -> list[str]:
 def write_instruction_model(
     run: RunFolder, *, fallback: bool = False, merged: bool = False, log: list[dict] | None = None
 ) -> Metrics:
-    """models/instruction/ from `dataset/instruction` (made by `annotate.remix` when absent): metrics.json
+    """models/instruction/ from `dataset/instruction` (made by `annotate.remix.samples` when absent):
+    metrics.json
     scored by `notebooks.instruct.metrics.score` on `planted_answers`, test_generations.jsonl, plots,
     training.json (`TrainingInfo` as the notebook fills it), emissions.csv and adapter_config.json."""
-    from annotate.remix import remix
+    from annotate.remix.samples import remix
     from cards.facts.texts import load_view
     from notebooks.instruct import plots as instruct_plots
     from notebooks.instruct.generate import write_predictions

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from annotate import processes
-from annotate.serve import LocalArgilla, ServeOptions
+from annotate.local import processes
+from annotate.local.serve import LocalArgilla, ServeOptions
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

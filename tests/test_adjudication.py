@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from annotate.adjudication import Adjudication, adjudicate_spans
-from annotate.adjudication_labels import adjudicate_labels
-from annotate.agreement_types import AgreementError, LabelAnnotation, Span, SpanAnnotation, Submission
+from annotate.adjudication.labels import adjudicate_labels
+from annotate.adjudication.spans import Adjudication, adjudicate_spans
+from annotate.agreement.types import AgreementError, LabelAnnotation, Span, SpanAnnotation, Submission
 
 TEXT = "El paciente toma metformina 850 mg al día."
 DRUG, DOSE, WIDE = Span(17, 27, "FARMACO"), Span(28, 34, "DOSIS"), Span(17, 34, "FARMACO")

@@ -10,7 +10,8 @@ import krippendorff
 import numpy as np
 import pytest
 
-from annotate.agreement import (
+from annotate.agreement.coding import cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
+from annotate.agreement.report import (
     AgreementError,
     LabelAnnotation,
     RatingAnnotation,
@@ -19,9 +20,8 @@ from annotate.agreement import (
     Submission,
     compute_agreement,
 )
-from annotate.agreement_coding import cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
-from annotate.agreement_tokens import token_labels, tokenize
-from annotate.agreement_unitizing import category_alpha, unitizing_alpha
+from annotate.agreement.tokens import token_labels, tokenize
+from annotate.agreement.unitizing import category_alpha, unitizing_alpha
 
 TEN = "a b c d e f g h i j"  # ten one-letter tokens; token i covers characters 2i..2i+1
 

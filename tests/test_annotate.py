@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from annotate import processes
 from annotate.corpus import load_corpus
-from annotate.runfolder import RunFolder
+from annotate.local import processes
+from runfolder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "annotate" / "sample" / "brat"
@@ -33,7 +33,7 @@ def server(sqlite_argilla):
 
 @pytest.fixture(scope="module")
 def client(server):
-    from annotate.client import connect
+    from annotate.argilla.client import connect
 
     return connect()
 
@@ -51,22 +51,22 @@ def cli(server, *args: str, env: dict | None = None) -> subprocess.CompletedProc
 
 
 def load(client, corpus: Path, dataset: str, tmp: Path, **options):
-    from annotate.load import LoadOptions
-    from annotate.load import load as run_load
+    from annotate.argilla.load import LoadOptions
+    from annotate.argilla.load import load as run_load
 
     return run_load(LoadOptions(corpus=corpus, dataset=dataset, run=tmp / "run", **options), client)
 
 
 def export_run(client, dataset: str, run: Path):
-    from annotate.client import dataset as find
-    from annotate.export import export
+    from annotate.argilla.client import dataset as find
+    from annotate.argilla.export import export
 
     return export(client, find(client, dataset, None), RunFolder(run))
 
 
 def simulate(client, dataset: str, noise: float, seed: int = 7, annotators: int = 3):
-    from annotate.client import dataset as find
-    from annotate.simulate import simulate as run
+    from annotate.argilla.client import dataset as find
+    from annotate.argilla.simulate import simulate as run
 
     return run(client, find(client, dataset, None), annotators, noise, seed)
 
@@ -162,7 +162,7 @@ def test_sentence_records_show_their_context_and_export_ignores_it(client, tmp_p
 def test_a_curated_answer_wins_at_export(client, tmp_path: Path) -> None:
     import argilla as rg
 
-    from annotate.adjudicate import build_curation
+    from annotate.argilla.curation import build_curation
 
     load(client, SAMPLE, "curada", tmp_path, suggestions="gold", segment="sentence")
     simulate(client, "curada", noise=0.5, seed=3)
@@ -264,7 +264,7 @@ def test_unreachable_server_is_one_line(server, tmp_path: Path) -> None:
 def test_a_name_taken_by_another_task_is_refused(server, client, tmp_path: Path) -> None:
     import argilla as rg
 
-    from annotate.client import workspace
+    from annotate.argilla.client import workspace
 
     settings = rg.Settings(
         fields=[rg.TextField(name="text")], questions=[rg.LabelQuestion(name="etiqueta", labels=["si", "no"])]
@@ -277,7 +277,7 @@ def test_a_name_taken_by_another_task_is_refused(server, client, tmp_path: Path)
 
 
 def test_a_failed_load_leaves_no_dataset(client, tmp_path: Path, monkeypatch) -> None:
-    import annotate.load as load_module
+    import annotate.argilla.load as load_module
 
     def fail(target, batches, progress=None):
         target.dataset.records.log(next(iter(batches)))
@@ -333,7 +333,7 @@ def test_team_passwords_go_to_a_private_file(server, client, tmp_path: Path) -> 
 
 
 def test_prefetched_batches_keep_their_order_and_raise_where_they_fail() -> None:
-    from annotate.load import prefetched
+    from annotate.argilla.load import prefetched
 
     def batches():
         yield [1, 2]
@@ -350,7 +350,7 @@ def test_prefetched_batches_keep_their_order_and_raise_where_they_fail() -> None
 def test_record_batches_are_built_lazily_and_count_the_records_with_suggestions() -> None:
     from types import SimpleNamespace
 
-    from annotate.load import RecordBatches, prefetched
+    from annotate.argilla.load import RecordBatches, prefetched
 
     built = []
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from cards_run import SAMPLE, shared_run
 
-from annotate.runfolder import RunFolder
 from cards.facts.texts import DocText
 from cards.measure.bias import mentions, model_scores
 from cards.measure.groups import NOT_STATED, find_groups
 from cards.measure.scoring import document_counts, score
+from runfolder import RunFolder
 
 #: (sentence, sex groups, age groups), decided by hand
 SENTENCES = [

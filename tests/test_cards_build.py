@@ -11,9 +11,9 @@ import pytest
 from cards_run import EMISSIONS_KG, copy_run, shared_run, write_emissions
 from typer.testing import CliRunner
 
-from annotate.runfolder import Metrics, RunFolder, RunFolderError
 from cards.cli import app
 from cards.measure.notation import Numbers
+from runfolder import Metrics, RunFolder, RunFolderError
 
 CARDS = ("dataset/README.md", "dataset/README_ES.md", "model-ner/README.md", "model-ner/README_ES.md")
 

@@ -11,10 +11,10 @@ import pytest
 from cards_run import shared_run
 from typer.testing import CliRunner
 
-from annotate.runfolder import RunFolder
 from cards.check.card import check_card
 from cards.check.known import Known, known_from_run
 from cards.cli import app
+from runfolder import RunFolder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cards"
 

@@ -13,12 +13,12 @@ import pytest
 from cards_run import INSTRUCTION_BASE, build_run, copy_run, shared_run, write_instruction_model
 from typer.testing import CliRunner
 
-from annotate.runfolder import Metrics, RunFolder
 from cards.check.card import check_card
 from cards.check.known import Known, known_from_run
 from cards.cli import app
 from cards.write.build import BuildResult, build_cards
 from cards.write.model_card import instruction_results
+from runfolder import Metrics, RunFolder
 
 CARD = "model-instruction/README.md"
 CARD_ES = "model-instruction/README_ES.md"

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def client(sqlite_argilla):
-    from annotate.client import connect
+    from annotate.argilla.client import connect
 
     os.environ["ARGILLA_API_URL"], os.environ["ARGILLA_API_KEY"] = sqlite_argilla.url, sqlite_argilla.api_key
     return connect()
@@ -52,10 +52,10 @@ def first_word(record, label: str) -> list[dict]:
 
 
 def test_curation_lives_apart_and_only_curators_count(client, sqlite_argilla, tmp_path: Path) -> None:
-    from annotate.adjudicate import build_curation
-    from annotate.client import dataset as find
-    from annotate.client import workspace as get_workspace
-    from annotate.load import LoadOptions, load
+    from annotate.argilla.client import dataset as find
+    from annotate.argilla.client import workspace as get_workspace
+    from annotate.argilla.curation import build_curation
+    from annotate.argilla.load import LoadOptions, load
 
     team = get_workspace(client, "equipo-aparte")
     load(LoadOptions(corpus=SAMPLE, dataset="aparte", workspace="equipo-aparte", run=tmp_path / "l"), client)

@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from annotate import processes
-from annotate.runfolder import RunFolder
+from annotate.local import processes
 from demo.predict import Tagger
 from demo.space import build_space
 from demo.tiny import cached_tiny_run
+from runfolder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 SENTENCE = "Tratamiento con amoxicilina y paracetamol. Se pide troponina I y procalcitonina."

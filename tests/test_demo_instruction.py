@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from annotate.runfolder import RunFolder
 from demo.config import DemoConfig
 from demo.facts import demo_config, instruction_sources
 from demo.instruct import AUTO, Mention, locate, read_extraction
@@ -29,6 +28,7 @@ from demo.tiny import (
     add_tiny_instruction_model,
     cached_tiny_run,
 )
+from runfolder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 SPACE_IMPORTS = {"gradio", "transformers", "torch", "peft", "__future__"} | set(sys.stdlib_module_names)
@@ -384,7 +384,7 @@ def test_the_built_space_serves_instruct_to_gradio_client(adapter_space: Path, t
     from gradio_client import Client
     from test_demo_app import clean_env, serving
 
-    from annotate import processes
+    from annotate.local import processes
 
     port = processes.free_port()
     with serving(

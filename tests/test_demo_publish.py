@@ -12,9 +12,9 @@ import huggingface_hub
 import pytest
 import yaml
 
-from annotate.runfolder import RunFolder
 from demo.publish import publish
 from demo.tiny import cached_tiny_run
+from runfolder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_TOKEN = "hf_NotARealTokenButSecret0123456789"
@@ -185,7 +185,7 @@ def test_an_unreachable_hub_is_one_line_and_the_token_is_never_shown(run: RunFol
 
 
 def test_a_hub_endpoint_that_does_not_answer_is_one_line(run: RunFolder, tmp_path: Path) -> None:
-    from annotate.processes import free_port
+    from annotate.local.processes import free_port
 
     endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}

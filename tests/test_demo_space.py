@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from annotate.runfolder import Metrics, RunFolder, RunFolderError
 from demo.argilla_space import build_argilla_space
 from demo.errors import SpaceError
 from demo.facts import example_texts, read_emissions, rebuild_text
 from demo.space import APP_MODULES, build_space, hub_license, pins
 from demo.tiny import EMISSIONS_KG, cached_tiny_run
+from runfolder import Metrics, RunFolder, RunFolderError
 
 ROOT = Path(__file__).resolve().parents[1]
 ALLOWED_IMPORTS = {"gradio", "transformers", "torch", "peft", "__future__"} | set(sys.stdlib_module_names)

@@ -1,6 +1,6 @@
 """A stage's outputs swap in as one piece: kill -9 at every step leaves the previous or the new state whole.
 
-The fast tests drive `annotate.runstage.staged` in a child Python that stops at a named step
+The fast tests drive `runfolder.stage.staged` in a child Python that stops at a named step
 (ANNOTATE_PAUSE_AT) and is killed there; the slow ones do the same to `python -m annotate export`
 against a real server, and stop the server in the middle of an export.
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from annotate.errors import RunFolderBusyError
-from annotate.runfolder import RunFolder
-from annotate.runstage import staged
+from runfolder import RunFolder
+from runfolder.errors import RunFolderBusyError
+from runfolder.stage import staged
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "annotate" / "sample" / "brat"
@@ -40,7 +40,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from annotate.runstage import pause, staged
+    from runfolder.stage import pause, staged
 
     files = {NEW!r}
     with staged(Path(sys.argv[1]), "export") as out:
@@ -167,13 +167,13 @@ def export_state(run: Path) -> dict:
 @pytest.fixture(scope="module")
 def two_states(sqlite_argilla, tmp_path_factory):
     """Run folder A (2 simulated annotators) and reference export B (a 3rd one added since)."""
-    from annotate.client import dataset as find
-    from annotate.export import export
-    from annotate.load import LoadOptions, load
-    from annotate.simulate import simulate
+    from annotate.argilla.client import dataset as find
+    from annotate.argilla.export import export
+    from annotate.argilla.load import LoadOptions, load
+    from annotate.argilla.simulate import simulate
 
     os.environ["ARGILLA_API_URL"], os.environ["ARGILLA_API_KEY"] = sqlite_argilla.url, sqlite_argilla.api_key
-    from annotate.client import connect
+    from annotate.argilla.client import connect
 
     client, tmp = connect(), tmp_path_factory.mktemp("atomic")
     load(LoadOptions(corpus=SAMPLE, dataset="atomica", run=tmp / "load", suggestions="gold"), client)
@@ -219,10 +219,10 @@ def test_export_killed_at_any_step(two_states, tmp_path: Path, step: str, expect
 def test_server_dying_mid_export_is_one_line(tmp_path: Path, monkeypatch) -> None:
     from conftest import running_argilla
 
-    from annotate.client import connect
-    from annotate.client import dataset as find
-    from annotate.load import LoadOptions, load
-    from annotate.simulate import simulate
+    from annotate.argilla.client import connect
+    from annotate.argilla.client import dataset as find
+    from annotate.argilla.load import LoadOptions, load
+    from annotate.argilla.simulate import simulate
 
     with running_argilla(tmp_path / "home", "sqlite") as server:
         env = {"ARGILLA_API_URL": server.url, "ARGILLA_API_KEY": server.api_key}

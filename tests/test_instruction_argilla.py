@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from annotate import templates
-from annotate.runfolder import RunFolder
+from annotate.argilla import templates
+from runfolder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = [
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def client(sqlite_argilla):
     os.environ["ARGILLA_API_URL"], os.environ["ARGILLA_API_KEY"] = sqlite_argilla.url, sqlite_argilla.api_key
-    from annotate.client import connect
+    from annotate.argilla.client import connect
 
     return connect()
 
@@ -57,7 +57,7 @@ def review(client, dataset) -> None:
     a4 discarded, a5 left for later."""
     import argilla as rg
 
-    from annotate.simulate import annotators
+    from annotate.argilla.simulate import annotators
 
     ana, beto = annotators(client, dataset.workspace, 2)
     plan = {

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from annotate.runfolder import RunFolder
 from notebooks.errors import ModelUnavailableError, NotebookInputError
 from notebooks.instruct.data import (
     IGNORE,
@@ -17,6 +16,7 @@ from notebooks.instruct.data import (
     prompt_text,
 )
 from notebooks.instruct.model import byte_level_tokenizer, choose_causal_model, target_modules
+from runfolder import RunFolder
 
 TEXTS = [
     "Extraiga todas las entidades del texto de estos tipos: FARMACO, PROTEINA.",

@@ -13,12 +13,12 @@ import pytest
 from notebook_run import execute_notebook
 from test_remix import make_run
 
-from annotate.remix import remix
-from annotate.runfolder import Metrics, RunFolder, TrainingInfo
+from annotate.remix.samples import remix
 from notebooks.common.outputs import read_jsonl
-from notebooks.instruct.data import prompt_ids, prompt_text
-from notebooks.instruct.generate import generate
 from notebooks.instruct.metrics import score
+from portable.generate import generate
+from portable.prompts import prompt_ids, prompt_text
+from runfolder import Metrics, RunFolder, TrainingInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = {

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from annotate.runfolder import RunFolder, RunFolderError
 from notebooks.common import fallback, outputs, tracking
 from notebooks.common.run_inputs import load_tokens
 from notebooks.errors import ModelUnavailableError, NotebookInputError
 from notebooks.ner.predictions import write_predictions
+from runfolder import RunFolder, RunFolderError
 
 STAGE = "python -m annotate export"
 

@@ -13,9 +13,9 @@ import pytest
 from notebook_run import execute_notebook
 
 from annotate.corpus import load_corpus
-from annotate.runfolder import Metrics, RunFolder, TrainingInfo
 from annotate.views import build_views, save_views
 from notebooks.ner.metrics import entity_scores
+from runfolder import Metrics, RunFolder, TrainingInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 PHARMACONER = ROOT.parent / "shared" / "data" / "pharmaconer"

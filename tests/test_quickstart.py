@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from annotate import processes
+from annotate.local import processes
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYOUT = [

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from annotate.corpus import Entity, Segment, Span, load_corpus
-from annotate.remix import DEFAULT_TEMPLATES, remix, segment_samples
-from annotate.remix_answers import EXTRACTION_TASKS, entity_scores, parse_answer
-from annotate.remix_templates import RemixError, load_templates
-from annotate.runfolder import CorpusInfo, RunFolder, RunInfo, write_json
+from annotate.remix.samples import DEFAULT_TEMPLATES, remix, segment_samples
+from annotate.remix.templates import RemixError, load_templates
 from annotate.views import build_views, save_views
+from notebooks.instruct.metrics import entity_scores
+from portable.answers import EXTRACTION_TASKS, parse_answer
+from runfolder import CorpusInfo, RunFolder, RunInfo, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "annotate" / "sample" / "brat"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from annotate.runfolder import Metrics, RunFolder, RunFolderError, write_json
+from runfolder import Metrics, RunFolder, RunFolderError, write_json
 
 
 def test_missing_input_names_the_command_that_makes_it(tmp_path: Path) -> None:

@@ -23,11 +23,8 @@ a restart and a lost trigger.
 
 from __future__ import annotations
 
-import sqlite3
-import subprocess
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
 import httpx
 import pytest

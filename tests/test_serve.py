@@ -22,9 +22,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from annotate import processes
 from annotate.errors import HomeInUseError
-from annotate.serve_home import Credentials, HomeLock
+from annotate.local import processes
+from annotate.local.home import Credentials, HomeLock
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["FARMACO", "PROTEINA"]

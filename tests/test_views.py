@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from annotate.corpus import Document, Entity, Span, load_corpus
-from annotate.runfolder import RunFolder
 from annotate.views import bio_tags, build_views, outermost, save_views, split_name, tokenize
+from runfolder import RunFolder
 
 SAMPLE = Path(__file__).resolve().parents[1] / "annotate" / "sample" / "brat"
 

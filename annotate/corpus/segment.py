@@ -7,7 +7,7 @@
                 "El Dr. Pérez la revisa."
     paragraph -> one segment per line; none -> the whole document
 
-Sentence ends follow the rules of `annotate.corpus.sentences` (".", "!", "?", "…" before an uppercase
+Sentence ends follow the rules of `portable.sentences` (".", "!", "?", "…" before an uppercase
 letter, a digit or a line break; not after "Dr.", "p. ej.", a unit before a dose or a route). When a
 boundary would fall inside an entity (or between the fragments of a discontinuous one), the segments
 around it are merged, so each entity lies in one segment and `segment.start + local offset == document
@@ -20,7 +20,7 @@ import bisect
 from dataclasses import dataclass
 
 from annotate.corpus.model import Document, Entity
-from annotate.corpus.sentences import line_gaps, sentence_gaps
+from portable.sentences import line_gaps, sentence_gaps
 
 MODES = ("sentence", "paragraph", "none")
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from annotate.runfolder import RunFolder
 from cards.measure.context import CardContext, measure_run
 from cards.measure.notation import Number, find_numbers
+from runfolder import RunFolder
 
 
 @dataclass(frozen=True)

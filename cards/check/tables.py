@@ -20,13 +20,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from annotate.runfolder import Metrics, SplitMetrics
 from cards.check.gap import Gap
 from cards.check.known import Known
 from cards.check.markdown import Page, Table, detect_language
 from cards.facts.hub_vocabulary import size_category
 from cards.facts.model import ModelFacts
 from cards.measure.notation import Numbers, find_numbers
+from runfolder import Metrics, SplitMetrics
 
 COLUMNS = {
     "precision": r"precision|precisión",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from annotate.runfolder import RunFolder, RunFolderError
 from cards.facts.model import AnnotationFacts, MetricFacts, QuestionAgreementFacts, ReviewFacts
+from runfolder import RunFolder, RunFolderError
 
 PARQUET_COLUMNS = ("record_id", "document_id", "question", "annotator", "status", "inserted_at", "updated_at")
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from annotate.runfolder import RunFolder, RunInfo
 from cards.facts.annotation import agreement_facts, annotation_facts, review_facts
 from cards.facts.hub_vocabulary import license_id, size_category
 from cards.facts.model import CorpusFacts, DatasetFacts, LabelCount, SplitSize
 from cards.facts.texts import TEXT_COLUMNS, available_views, load_view
+from runfolder import RunFolder, RunInfo
 
 SPLIT_ORDER = {"train": 0, "validation": 1, "test": 2}
 

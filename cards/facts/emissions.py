@@ -12,8 +12,8 @@ import csv
 import math
 from pathlib import Path
 
-from annotate.runfolder import RunFolderError
 from cards.facts.model import EmissionsFacts
+from runfolder import RunFolderError
 
 REQUIRED = ("emissions", "energy_consumed", "duration")
 

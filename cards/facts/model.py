@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from annotate.runfolder import Metrics, TrainingInfo
+from runfolder import Metrics, TrainingInfo
 
 
 class Fact(BaseModel):

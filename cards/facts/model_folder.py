@@ -7,11 +7,11 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from annotate.runfolder import Metrics, RunFolder, RunFolderError, TrainingInfo
 from cards.facts.emissions import read_emissions
 from cards.facts.hub_vocabulary import task_of
 from cards.facts.model import InstructionFacts, ModelFacts, TaskSamples
 from cards.facts.texts import available_views, load_view
+from runfolder import Metrics, RunFolder, RunFolderError, TrainingInfo
 
 
 def test_predictions(run: RunFolder, task: str) -> Path:

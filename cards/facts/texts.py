@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from annotate.runfolder import RunFolder, RunFolderError
+from runfolder import RunFolder, RunFolderError
 
 if TYPE_CHECKING:
     from datasets import DatasetDict

@@ -28,12 +28,12 @@ import math
 from collections import Counter
 from typing import Any
 
-from annotate.runfolder import Metrics, RunFolder, RunInfo
 from cards.facts.model import DatasetFacts
 from cards.facts.model_folder import read_predictions, test_predictions
 from cards.facts.texts import DocText, available_views, load_view
 from cards.measure.groups import AGE_GROUPS, NOT_STATED, SEX_GROUPS, Groups, definitions, find_groups
 from cards.measure.scoring import INTERVAL, DocCounts, document_counts, score
+from runfolder import Metrics, RunFolder, RunInfo
 
 VARIETY_KEYS = ("variety", "varieties", "country", "countries", "pais", "país")
 KINDS = {"sex": SEX_GROUPS, "age": AGE_GROUPS}

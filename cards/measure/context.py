@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from annotate.runfolder import RunFolder
 from cards.facts.dataset import dataset_facts
 from cards.facts.model import DatasetFacts, ModelFacts
 from cards.facts.model_folder import model_facts
@@ -21,6 +20,7 @@ from cards.facts.texts import document_texts
 from cards.measure.bias import measure_bias
 from cards.measure.limitations import Finding, dataset_findings, model_findings
 from cards.measure.privacy import scan_documents
+from runfolder import RunFolder
 
 
 @dataclass(frozen=True)

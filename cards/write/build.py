@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotate.runfolder import RunFolder, write_json
 from cards.check.card import check_card
 from cards.check.gap import Gap
 from cards.check.known import known_values
@@ -22,6 +21,7 @@ from cards.errors import CardGapsError
 from cards.measure.context import CardContext, measure_run
 from cards.write.dataset_card import write_dataset_card
 from cards.write.model_card import write_model_card
+from runfolder import RunFolder, write_json
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from annotate.runfolder import Metrics, SplitMetrics, TrainingInfo
 from cards.facts.hub_vocabulary import is_hub_id, task_of
 from cards.facts.model import EmissionsFacts, ModelFacts
 from cards.measure.context import CardContext
 from cards.measure.notation import sig_decimals
 from cards.write.plots import group_bars, plot_name, scores_per_group, scores_per_label
 from cards.write.render import LANGUAGE_NAMES, README, TASK_NAMES, model_languages, render
+from runfolder import Metrics, SplitMetrics, TrainingInfo
 
 if TYPE_CHECKING:
     from huggingface_hub import EvalResult, ModelCardData

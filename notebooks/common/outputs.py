@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from annotate.runfolder import RunFolder
+from runfolder import RunFolder
 
 
 def staging_dir(run: RunFolder, task: str) -> Path:

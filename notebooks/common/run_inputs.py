@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from annotate.runfolder import MADE_BY, RunFolder, RunFolderError
 from notebooks.errors import NotebookInputError
+from runfolder import MADE_BY, RunFolder, RunFolderError
 
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict

@@ -7,7 +7,8 @@ masked from the loss.
     encoded.dataset[0]   # {"input_ids": [*prompt, *answer, eos], "labels": [-100, ..., *answer, eos]}
 
 The prompt is the tokenizer's chat template (one user turn: instruction, a blank line, the input) when it
-has one, else a plain Spanish prompt (`PLAIN`). Labels are -100 on every prompt token, so only the answer
+has one, else a plain Spanish prompt (`portable.prompts`, shared with the demo).
+Labels are -100 on every prompt token, so only the answer
 (and the end-of-sequence token that teaches the model to stop) is learnt. A sample longer than
 `max_length` keeps its whole prompt and loses the end of its answer; a prompt that leaves no room for an
 answer drops the sample (counted in `EncodedSplit.dropped`).
@@ -19,8 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from annotate.runfolder import RunFolder
 from notebooks.common.run_inputs import load_view, malformed
+from portable.prompts import prompt_ids, prompt_text, user_message
+from runfolder import RunFolder
 
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
@@ -28,8 +30,6 @@ if TYPE_CHECKING:
 
 IGNORE = -100
 COLUMNS = ("instruction", "input", "output", "task", "template_id")
-PLAIN = "### Instrucción:\n{instruction}\n\n### Entrada:\n{input}\n\n### Respuesta:\n"
-PLAIN_NO_INPUT = "### Instrucción:\n{instruction}\n\n### Respuesta:\n"
 MIN_ANSWER_TOKENS = 4
 
 
@@ -57,18 +57,6 @@ def load_instructions(run: RunFolder) -> DatasetDict:
     return data
 
 
-def user_message(instruction: str, input: str) -> str:
-    return f"{instruction}\n\n{input}" if input else instruction
-
-
-def prompt_text(tokenizer: PreTrainedTokenizerBase, instruction: str, input: str) -> str:
-    """What the model sees before its answer."""
-    if getattr(tokenizer, "chat_template", None):
-        messages = [{"role": "user", "content": user_message(instruction, input)}]
-        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    return (PLAIN if input else PLAIN_NO_INPUT).format(instruction=instruction, input=input)
-
-
 def answer_text(tokenizer: PreTrainedTokenizerBase, instruction: str, input: str, output: str) -> str:
     """What the model learns to write after the prompt (the chat template's end of turn included)."""
     if getattr(tokenizer, "chat_template", None):
@@ -81,11 +69,6 @@ def answer_text(tokenizer: PreTrainedTokenizerBase, instruction: str, input: str
         if full.startswith(prompt):
             return full[len(prompt) :]
     return output
-
-
-def prompt_ids(tokenizer: PreTrainedTokenizerBase, prompt: str) -> list[int]:
-    chat = bool(getattr(tokenizer, "chat_template", None))  # the template writes its own special tokens
-    return list(tokenizer(prompt, add_special_tokens=not chat)["input_ids"])
 
 
 def encode(

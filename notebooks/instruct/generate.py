@@ -1,4 +1,4 @@
-"""Greedy answers of a causal LM to prompts, batched, and the file of test predictions.
+"""The file of test predictions of greedy answers (`portable.generate`, shared with the demo).
 
     answers = generate(model, tokenizer, prompts, max_new_tokens=64, batch_size=8)   # one string each
     write_predictions(path, test_split, indices, answers)
@@ -12,46 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from notebooks.common.outputs import write_jsonl
 
 if TYPE_CHECKING:
     from datasets import Dataset
-    from transformers import PreTrainedTokenizerBase
-
-
-def generate(
-    model: Any,  # a transformers causal LM or a peft model around one: anything with `generate`
-    tokenizer: PreTrainedTokenizerBase,
-    prompts: Sequence[Sequence[int]],
-    max_new_tokens: int,
-    batch_size: int = 8,
-) -> list[str]:
-    import torch
-
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-    answers: list[str] = [""] * len(prompts)
-    side, tokenizer.padding_side = tokenizer.padding_side, "left"
-    model.eval()
-    try:
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            batch = tokenizer.pad({"input_ids": [list(prompts[i]) for i in chunk]}, return_tensors="pt")
-            with torch.inference_mode():
-                out = model.generate(
-                    **batch,
-                    max_new_tokens=max_new_tokens,
-                    do_sample=False,
-                    pad_token_id=tokenizer.pad_token_id,
-                    eos_token_id=tokenizer.eos_token_id,
-                )
-            new = out[:, batch["input_ids"].shape[1] :]
-            for i, ids in zip(chunk, new, strict=True):
-                answers[i] = tokenizer.decode(ids, skip_special_tokens=True).strip()
-    finally:
-        tokenizer.padding_side = side
-    return answers
 
 
 def write_predictions(path: Path, split: Dataset, indices: Sequence[int], answers: Sequence[str]) -> None:

@@ -6,7 +6,7 @@
 ROUGE-L here: lowercased words and punctuation marks (`\\w+|[^\\w\\s]`), longest common subsequence,
 F-measure with beta = 1 (as `rouge-score`'s rougeL without stemming); two empty texts score 1.
 Exact match: equal after collapsing whitespace. Per sample task:
-- extraction (`extraccion`, `extraccion_etiqueta`): `annotate.remix_answers.entity_scores` of the
+- extraction (`extraccion`, `extraccion_etiqueta`): `entity_scores` (below) of the
   parsed answer against the parsed gold answer (micro P/R/F1 of (label, text) pairs, per label);
 - tipado, mencion, clasificacion: accuracy of the parsed value (P = R = F1 = accuracy, support = samples);
 - any other task (free-form instructions, e.g. reviewed BioInstruct data): accuracy = exact match.
@@ -18,11 +18,11 @@ each with exact_match, rouge_l and samples in `extra`.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 
-from annotate.remix_answers import EXTRACTION_TASKS, TASKS, entity_scores, parse_answer
-from annotate.runfolder import Metrics, Scores, SplitMetrics
+from portable.answers import EXTRACTION_TASKS, TASKS, Pair, answer_key, parse_answer
+from runfolder import Metrics, Scores, SplitMetrics
 
 TOKEN = re.compile(r"\w+|[^\w\s]")
 SCHEME_F1 = "entity F1 of the parsed answers of extraction samples ((label, text) pairs, micro)"
@@ -123,3 +123,33 @@ def table(metrics: Metrics) -> str:
             f"{extra['rouge_l']:9.3f}{int(extra['samples']):6d}"
         )
     return "\n".join(lines)
+
+
+def entity_scores(
+    gold: Sequence[Sequence[Pair]], pred: Sequence[Sequence[Pair]], labels: Iterable[str] = ()
+) -> SplitMetrics:
+    """Micro precision/recall/F1 over samples of (label, text) multisets, overall and per label."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold answers but {len(pred)} predictions")
+    counts: Counter[tuple[str, str]] = Counter()  # (label, "tp" | "gold" | "pred")
+    for g, p in zip(gold, pred, strict=True):
+        g_set, p_set = Counter(answer_key(x) for x in g), Counter(answer_key(x) for x in p)
+        for (label, _), n in (g_set & p_set).items():
+            counts[label, "tp"] += n
+        for (label, _), n in g_set.items():
+            counts[label, "gold"] += n
+        for (label, _), n in p_set.items():
+            counts[label, "pred"] += n
+    names = sorted({*labels, *(label for label, _ in counts)})
+    per_label = {
+        name: _scores(counts[name, "tp"], counts[name, "gold"], counts[name, "pred"]) for name in names
+    }
+    total = {kind: sum(counts[name, kind] for name in names) for kind in ("tp", "gold", "pred")}
+    return SplitMetrics(overall=_scores(total["tp"], total["gold"], total["pred"]), per_label=per_label)
+
+
+def _scores(tp: int, gold: int, pred: int) -> Scores:
+    precision = tp / pred if pred else 0.0
+    recall = tp / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Scores(precision=precision, recall=recall, f1=f1, support=gold)

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
-from annotate.corpus.sentences import sentence_spans
 from notebooks.errors import ParameterError
+from portable.sentences import sentence_spans
 
 if TYPE_CHECKING:
     from datasets import Dataset

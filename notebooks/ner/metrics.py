@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from annotate.runfolder import Scores, SplitMetrics
+from runfolder import Scores, SplitMetrics
 
 Row = dict[str, float]  # a row of seqeval's classification_report(output_dict=True)
 

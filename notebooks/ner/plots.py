@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from annotate.runfolder import Metrics
 from notebooks.common.figures import pyplot, save
+from runfolder import Metrics
 
 
 def learning_curve(log_history: list[dict[str, float]], path: Path) -> Path:

@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from annotate.errors import RunFolderBusyError
+from runfolder.errors import RunFolderBusyError
 
 PREFIX = ".stage-"
 JOURNAL = "JOURNAL.json"

@@ -6,7 +6,7 @@ Single label, for a record answered by n annotators: the label more than half of
 accepted ("unanimous" when all n chose it, else "majority"); otherwise the record goes to review,
 reason "tie" when two or more labels share the top count (a-b, a-b-c, a-a-b-b) and "no_majority"
 when one label leads without a majority (a-a-b-c-d). Multi label: every label is voted on like a span in
-`annotate.adjudication` ("tie", "lone_label", "minority"); the accepted labels are the answer.
+`annotate.adjudication.spans` ("tie", "lone_label", "minority"); the accepted labels are the answer.
 A pending record's `value` is None (single label) or the accepted labels so far (multi label). One
 annotator: "single_annotator". A curator's answer (`curated`: record id -> label or list of labels)
 wins: "curator". Nothing is dropped silently: every label anyone chose is in the record's `votes`
@@ -21,8 +21,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from annotate.adjudication import Adjudication, Decision, ReviewItem, classify_votes, decide, single_question
-from annotate.agreement_types import AgreementError, LabelAnnotation
+from annotate.adjudication.spans import (
+    Adjudication,
+    Decision,
+    ReviewItem,
+    classify_votes,
+    decide,
+    single_question,
+)
+from annotate.agreement.types import AgreementError, LabelAnnotation
 
 Value = str | tuple[str, ...]
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from itertools import combinations
 
-from annotate.agreement_coding import Items, cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
-from annotate.agreement_types import Counts, Metric, QuestionAgreement, count_answers, lonely_reason, pair_key
+from annotate.agreement.coding import Items, cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
+from annotate.agreement.types import Counts, Metric, QuestionAgreement, count_answers, lonely_reason, pair_key
 
 # record id -> annotator -> answer: a label or a tuple of labels; a rating
 LabelAnswers = Mapping[str, Mapping[str, str | tuple[str, ...]]]

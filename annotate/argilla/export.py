@@ -3,7 +3,7 @@
 Reads every record with its responses (and the curation dataset `<name>-curacion` of the curation
 workspace `<workspace>-curacion` when there is one, see `curated_answers`), then writes, only after
 everything was computed and as ONE piece (staged in `.stage-export/`, swapped in under a journal, see
-`annotate.runstage`: a kill leaves the previous export or the new one, never a mix):
+`runfolder.stage`: a kill leaves the previous export or the new one, never a mix):
 `annotations.parquet` (one row per record x annotator x question; user ids and names, never keys; the
 response's own inserted_at/updated_at, read from the REST API since the SDK drops them),
 `agreement.json`, `review.jsonl` (what a person should still look at, and why), `run.json`, and
@@ -25,15 +25,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotate import templates
-from annotate.adjudication import Adjudication, adjudicate_spans
-from annotate.agreement import SpanAnnotation, Submission, compute_agreement
-from annotate.client import ArgillaConnectionError
+from annotate.adjudication.spans import Adjudication, adjudicate_spans
+from annotate.agreement.report import SpanAnnotation, Submission, compute_agreement
+from annotate.argilla import templates
+from annotate.argilla.client import ArgillaConnectionError
 from annotate.corpus import Document, Entity, Span
 from annotate.errors import AnnotateError
-from annotate.runfolder import ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json, write_text
-from annotate.runstage import pause, staged
 from annotate.views import build_views, save_views, split_name
+from runfolder import ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json, write_text
+from runfolder.stage import pause, staged
 
 CURATION_SUFFIX = "-curacion"  # of the curation dataset and of its workspace
 CURATOR_ROLES = ("owner", "admin")  # Argilla lets them into every workspace: they may always curate
@@ -396,7 +396,7 @@ def export_instructions(
     Responses are read from the REST API: the SDK leaves out a discard that carries no answer."""
 
     from annotate.instruction_io import decide, reviewed_row
-    from annotate.remix import save_instruction_view
+    from annotate.remix.samples import save_instruction_view
 
     with reading(client, f"reading dataset {dataset.name!r}"):
         users = {str(u.id): u.username for u in client.users}
@@ -471,7 +471,7 @@ def instruction_reviews(answers: list[Answer]) -> dict[str, list[Any]]:
 
 
 def rating_agreement(reviews: dict[str, list[Any]]) -> Any:
-    from annotate.agreement import RatingAnnotation
+    from annotate.agreement.report import RatingAnnotation
 
     ratings = [
         RatingAnnotation(rid, r.annotator, templates.RATING_QUESTION, r.rating)

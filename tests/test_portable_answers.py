@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from annotate.remix_answers import AnswerFormatError, entity_scores, format_entities, parse_answer
+from notebooks.instruct.metrics import entity_scores
+from portable.answers import format_entities, parse_answer
+from portable.errors import AnswerFormatError
 
 PAIRS = [("FARMACO", "metformina"), ("PROTEINA", "hemoglobina glicosilada"), ("FARMACO", "metformina")]
 

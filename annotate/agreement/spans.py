@@ -1,15 +1,15 @@
 """Agreement on one span question: exact-match F1, token-level kappa, unitizing alpha.
 
-Metrics (each a `Metric`; `annotate.agreement` describes the JSON):
+Metrics (each a `Metric`; `annotate.agreement.report` describes the JSON):
 - `f1`, `precision`, `recall`: exact match (same start, end and label) between two annotators on the
   records both answered. In pair "a|b" (ids sorted) a is the reference: precision = matched / spans of
   b, recall = matched / spans of a, F1 = 2 matched / (spans of a + spans of b) (symmetric). Overall
   and per label, F1 is pooled (micro) over every pair and shared record.
-- `token_cohen_kappa`: per pair, on the tokens of the records both answered (`annotate.agreement_tokens`);
+- `token_cohen_kappa`: per pair, on the tokens of the records both answered (`annotate.agreement.tokens`);
   overall, the mean over the pairs where it is defined.
 - `token_fleiss_kappa`: all annotators, on the tokens of the records every one of them answered.
 - `alpha_u`: Krippendorff's unitizing alpha per record (continuum = the record text, raters = the
-  annotators who answered it; `annotate.agreement_unitizing`), then, as INCEpTION does, the mean over
+  annotators who answered it; `annotate.agreement.unitizing`), then, as INCEpTION does, the mean over
   the records where it is defined (>= 2 annotators and >= 1 span). Per label: the category alpha_u,
   averaged over the records where that label occurs.
 """
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from statistics import mean
 
-from annotate.agreement_coding import cohen_kappa_counts, fleiss_kappa_counts
-from annotate.agreement_tokens import token_labels, tokenize
-from annotate.agreement_types import (
+from annotate.agreement.coding import cohen_kappa_counts, fleiss_kappa_counts
+from annotate.agreement.tokens import token_labels, tokenize
+from annotate.agreement.types import (
     AgreementError,
     Metric,
     QuestionAgreement,
@@ -33,7 +33,7 @@ from annotate.agreement_types import (
     lonely_reason,
     pair_key,
 )
-from annotate.agreement_unitizing import unitizing_alpha
+from annotate.agreement.unitizing import unitizing_alpha
 
 # record id -> annotator -> the spans they marked there (empty when they answered with none)
 SpanAnswers = Mapping[str, Mapping[str, frozenset[Span]]]

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from annotate import templates
+from annotate.argilla import templates
 from annotate.errors import AnnotateError
 from annotate.records import gold_spans
 

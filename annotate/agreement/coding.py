@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from annotate.agreement_types import Metric
+from annotate.agreement.types import Metric
 
 Items = Mapping[Any, Mapping[str, Hashable]]  # item id -> {annotator: value}
 Level = Literal["nominal", "ordinal"]

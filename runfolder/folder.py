@@ -6,11 +6,11 @@
         ...
     write_json(run.agreement, data)                          # tmp file + rename
     with staged(run.path, "export") as out:                  # several files swapped in as one piece
-        write_json(RunFolder(out).agreement, data)           # (see annotate.runstage)
+        write_json(RunFolder(out).agreement, data)           # (see runfolder.stage)
 
 Every stage reads only this folder (plus its options) and writes only its own files, atomically: a
 stage that fails leaves the previous outputs as they were. Opening a folder (`RunFolder(path)`)
-finishes or discards what a killed stage left in it (`annotate.runstage.recover`). The JSON files have
+finishes or discards what a killed stage left in it (`runfolder.stage.recover`). The JSON files have
 pydantic models here (`RunInfo`, `Metrics`, `TrainingInfo`) so that writers (annotate, notebooks) and
 readers (cards, demo) agree on one shape. Standard library + pydantic only: the notebooks, cards and
 the demo import it.
@@ -24,14 +24,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from annotate.errors import AnnotateError
-from annotate.runstage import recover, staged  # noqa: F401  (staged: re-exported for the stages)
+from runfolder.errors import MalformedInputError, MissingInputError, RunFolderError
+from runfolder.stage import recover
 
 #: which command writes each part of the run folder (for "missing input" errors)
 MADE_BY = {
@@ -50,10 +49,6 @@ MADE_BY = {
     "cards": "python -m cards build --run {run}",
     "space": "python -m demo space --run {run}",
 }
-
-
-class RunFolderError(AnnotateError, FileNotFoundError):
-    """A stage's input is missing or malformed in the run folder."""
 
 
 class RunFolder:
@@ -98,7 +93,7 @@ class RunFolder:
             (cmd for key, cmd in MADE_BY.items() if relative == key or relative.startswith(key + "/")), None
         )
         hint = f"; it is made by `{maker.format(run=self.path)}`" if maker else ""
-        raise RunFolderError(f"{path} is missing{hint}")
+        raise MissingInputError(f"{path} is missing{hint}")
 
     def read_json(self, path: Path, model: type[BaseModel] | None = None) -> Any:
         self.require(path)
@@ -107,11 +102,11 @@ class RunFolder:
             return model.model_validate(data) if model else data
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
-            raise RunFolderError(
+            raise MalformedInputError(
                 f"{path} is malformed ({problems}); re-run the stage that makes it"
             ) from None
         except ValueError as exc:
-            raise RunFolderError(
+            raise MalformedInputError(
                 f"{path} is not valid JSON ({exc}); re-run the stage that makes it"
             ) from None
 
@@ -149,95 +144,3 @@ def write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-# -- the JSON files ------------------------------------------------------------------------------------
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class CorpusInfo(_Model):
-    path: str
-    format: str  # brat | bigbio | jsonl | csv | text
-    licence: str | None = None
-    source: str | None = None  # e.g. "PharmaCoNER (Gonzalez-Agirre et al., 2019)" or a hub id
-    citation: str | None = None
-    languages: list[str] = Field(default_factory=lambda: ["es"])
-    pretty_name: str | None = None
-    domain: str | None = None  # e.g. "clinical case reports"
-    synthetic: bool | None = None  # written for the project rather than collected
-    country: str | None = None  # Spanish variety/country of the texts, when known
-
-
-class ArgillaInfo(_Model):
-    url: str  # never a key
-    dataset: str
-    workspace: str
-    dataset_id: str | None = None
-
-
-class RunInfo(_Model):
-    """run.json: where the data came from and which tools made the run."""
-
-    name: str
-    task: str  # ner | classification | instruction
-    corpus: CorpusInfo
-    argilla: ArgillaInfo | None = None
-    labels: list[str] = Field(default_factory=list)
-    segment: str | None = None
-    split: dict[str, Any] = Field(default_factory=dict)  # {"source": "corpus"|"seeded", "seed": int|None}
-    versions: dict[str, str] = Field(default_factory=dict)
-    created_at: str = Field(default_factory=now)
-    updated_at: str = Field(default_factory=now)
-
-
-class Scores(_Model):
-    precision: float
-    recall: float
-    f1: float
-    support: int | None = None  # gold entities
-
-
-class SplitMetrics(_Model):
-    overall: Scores
-    per_label: dict[str, Scores] = Field(default_factory=dict)
-    extra: dict[str, float] = Field(default_factory=dict)  # e.g. token accuracy, loss, exact_match, rouge_l
-
-
-class Metrics(_Model):
-    """models/<task>/metrics.json: the evaluation the cards and the demo show (entity-level, seqeval strict
-    IOB2 for NER). `test_predictions.jsonl` beside it holds, per test document, `id`, `tokens`, `gold` and
-    `pred` tag lists, so that later stages (bias per group) can re-score subsets."""
-
-    task: str
-    model: str  # what was evaluated: the folder or hub id
-    scheme: str = "IOB2 strict (seqeval), entity level"
-    validation: SplitMetrics | None = None
-    test: SplitMetrics
-    per_task: dict[str, SplitMetrics] = Field(default_factory=dict)  # instruction models: per task/template
-
-
-class TrainingInfo(_Model):
-    """models/<task>/training.json: how the model was trained, for the model card."""
-
-    task: str
-    base_model: str  # what was asked for (hub id or path)
-    model_used: str  # what was loaded
-    fallback: bool = False
-    fallback_reason: str | None = None
-    hyperparameters: dict[str, Any]
-    hardware: dict[str, Any]
-    libraries: dict[str, str]
-    wall_time_s: float
-    dataset_fingerprint: str
-    train_samples: int
-    steps: int
-    started_at: str
-    finished_at: str
-    country_iso_code: str | None = None

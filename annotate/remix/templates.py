@@ -1,9 +1,9 @@
 """The instruction templates of `annotate remix`, read from a YAML file a team can edit.
 
-    templates = load_templates(Path("annotate/remix_templates.yaml"))
+    templates = load_templates(Path("annotate/remix/templates.yaml"))
     templates.segmento, templates.plantillas[0].instruccion
 
-See `remix_templates.yaml` for the fields. Checked when read: every placeholder must be one the task
+See `templates.yaml` for the fields. Checked when read: every placeholder must be one the task
 fills (`{etiquetas}` always; `{etiqueta}` for extraccion_etiqueta and mencion; `{mencion}` for tipado;
 write `{{` and `}}` for literal braces), ids unique; a problem names the file and the template.
 """
@@ -103,4 +103,4 @@ def _where(data: object, loc: tuple) -> str:
 
 
 def _default() -> Path:
-    return Path(__file__).with_name("remix_templates.yaml")
+    return Path(__file__).with_name("templates.yaml")

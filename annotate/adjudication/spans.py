@@ -25,7 +25,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from annotate.agreement_types import AgreementError, Span, SpanAnnotation, Submission
+from annotate.agreement.types import AgreementError, Span, SpanAnnotation, Submission
 
 Decision = Literal["unanimous", "majority", "single_annotator", "curator", "pending"]
 Choice = TypeVar("Choice", bound=Hashable)

@@ -7,13 +7,13 @@
         -> [("FARMACO", "metformina"), ("PROTEINA", "insulina")]
     parse_answer("mencion", "Sí.") -> True     parse_answer("tipado", "FARMACO") -> "FARMACO"
     parse_answer("clasificacion", "cardiologia, renal") -> ["cardiologia", "renal"]
-    entity_scores([gold, ...], [pred, ...])                   -> SplitMetrics (micro P/R/F1, per label)
 
 Extraction answers list one entity mention a line, in text order (a repeated mention is listed again),
 either as `ETIQUETA: texto` or as a JSON object `{"etiqueta": ..., "texto": ...}` (JSON lines); "ninguna"
 when there is none. A discontinuous entity's fragments are joined with a space. Scores compare the
 multiset of (label, text) pairs of each sample (text with its whitespace collapsed, case kept), pooled
-over samples (micro), like an entity-level F1 on exact boundaries. Standard library + pydantic only.
+over samples (micro), like an entity-level F1 on exact boundaries (`answer_key`; the scores are
+`notebooks.instruct.metrics.entity_scores`). Standard library only: the Space copies this package whole.
 """
 
 from __future__ import annotations
@@ -21,22 +21,16 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from annotate.errors import AnnotateError
-from annotate.runfolder import Scores, SplitMetrics
+from portable.errors import AnswerFormatError
 
 EXTRACTION_TASKS = ("extraccion", "extraccion_etiqueta")
 TASKS = (*EXTRACTION_TASKS, "tipado", "mencion", "clasificacion")
 NONE_ANSWER = "ninguna"
 YES, NO = "sí", "no"
 Pair = tuple[str, str]
-
-
-class AnswerFormatError(AnnotateError, ValueError):
-    """An answer that does not follow its task's format (strict parsing only)."""
 
 
 def format_entities(pairs: Iterable[Pair], style: str = "lineas") -> str:
@@ -114,35 +108,6 @@ def _plain(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if unicodedata.category(c) != "Mn")
 
 
-def entity_scores(
-    gold: Sequence[Sequence[Pair]], pred: Sequence[Sequence[Pair]], labels: Iterable[str] = ()
-) -> SplitMetrics:
-    """Micro precision/recall/F1 over samples of (label, text) multisets, overall and per label."""
-    if len(gold) != len(pred):
-        raise ValueError(f"{len(gold)} gold answers but {len(pred)} predictions")
-    counts: Counter[tuple[str, str]] = Counter()  # (label, "tp" | "gold" | "pred")
-    for g, p in zip(gold, pred, strict=True):
-        g_set, p_set = Counter(_key(x) for x in g), Counter(_key(x) for x in p)
-        for (label, _), n in (g_set & p_set).items():
-            counts[label, "tp"] += n
-        for (label, _), n in g_set.items():
-            counts[label, "gold"] += n
-        for (label, _), n in p_set.items():
-            counts[label, "pred"] += n
-    names = sorted({*labels, *(label for label, _ in counts)})
-    per_label = {
-        name: _scores(counts[name, "tp"], counts[name, "gold"], counts[name, "pred"]) for name in names
-    }
-    total = {kind: sum(counts[name, kind] for name in names) for kind in ("tp", "gold", "pred")}
-    return SplitMetrics(overall=_scores(total["tp"], total["gold"], total["pred"]), per_label=per_label)
-
-
-def _key(pair: Pair) -> Pair:
+def answer_key(pair: Pair) -> Pair:
+    """What scoring compares of a mention: its label and its text with the whitespace collapsed."""
     return pair[0].strip(), _space(pair[1])
-
-
-def _scores(tp: int, gold: int, pred: int) -> Scores:
-    precision = tp / pred if pred else 0.0
-    recall = tp / gold if gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return Scores(precision=precision, recall=recall, f1=f1, support=gold)

@@ -7,7 +7,7 @@ engine, and Argilla's job worker, owned by one object.
 The server runs in its own virtualenv (`.venv-server`, or `ANNOTATE_SERVER_PYTHON`); this module only
 starts processes and talks HTTP. The owner's password and API key, and the embedded Valkey's password,
 are random, kept in `HOME/credentials.json` (mode 0600) and reused on restart; Argilla's default account
-never exists. HOME is 0700 and locked while served (`annotate.serve_home`): a second launcher on the same
+never exists. HOME is 0700 and locked while served (`annotate.local.home`): a second launcher on the same
 HOME refuses instead of touching the first one's processes.
 """
 
@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from annotate import processes
 from annotate.errors import ServeError
-from annotate.serve_home import Credentials, HomeLock, prepare_home
+from annotate.local import processes
+from annotate.local.home import Credentials, HomeLock, prepare_home
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)

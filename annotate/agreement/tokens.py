@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from annotate.agreement_types import Span
+from annotate.agreement.types import Span
 
 OUTSIDE = "O"
 TOKEN = re.compile(r"\w+|[^\w\s]")

@@ -7,7 +7,7 @@ only when its user may curate (role owner/admin, or a member of the curation wor
 membership of that workspace, kept by Argilla, is the list of curators.
 
 It holds only the records the majority vote could not settle (ties, lone spans, minorities; see
-`annotate.adjudication`). Argilla shows one suggestion per question and allows one span question per
+`annotate.adjudication.spans`). Argilla shows one suggestion per question and allows one span question per
 field, so each annotator gets a copy of the text (`texto_<user>`) with an optional span question
 `anotador_<user>` pre-filled with their answer (agent = the annotator); an annotator who submitted
 no span gets "SIN ENTIDADES" at the top of their copy, one who did not answer the record "SIN
@@ -23,10 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from annotate import templates
-from annotate.adjudication import adjudicate_spans
-from annotate.errors import AnnotateError
-from annotate.export import (
+from annotate.adjudication.spans import adjudicate_spans
+from annotate.argilla import templates
+from annotate.argilla.export import (
     CURATION_SUFFIX,
     CURATOR_ROLES,
     curated_answers,
@@ -34,7 +33,8 @@ from annotate.export import (
     read_answers,
     span_inputs,
 )
-from annotate.load import chunks, create_dataset
+from annotate.argilla.load import chunks, create_dataset
+from annotate.errors import AnnotateError
 
 GUIDELINES = """# Guía de curación
 

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotate import templates
+from annotate.argilla import templates
 from annotate.corpus import corpus_labels, document_labels, has_overlaps, load_corpus, write_problems
 from annotate.errors import LoadInterruptedError
 from annotate.records import CONTEXT, RecordDraft, drafts
-from annotate.runfolder import ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json
 from annotate.suggest import suggester
+from runfolder import ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def open_dataset(client: Any, options: LoadOptions, settings: Any, labels: list[
     template. A draft left unpublished by a crash during creation is replaced."""
     import argilla as rg
 
-    from annotate.client import workspace
+    from annotate.argilla.client import workspace
 
     with unreachable_as_error(client, options.dataset, total, 0):
         ws = workspace(client, options.workspace)

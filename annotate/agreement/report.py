@@ -4,7 +4,7 @@
     json.dumps(agreement.to_json())
 
 `spans`, `labels`, `ratings` are `SpanAnnotation`/`LabelAnnotation`/`RatingAnnotation` rows (one per
-span or answer, `annotate.agreement_types`), `texts` maps record id -> record text (span questions
+span or answer, `annotate.agreement.types`), `texts` maps record id -> record text (span questions
 need it), `submissions` tells which annotators answered a span question on a record without marking
 any span. The JSON shape:
 
@@ -21,8 +21,8 @@ any span. The JSON shape:
          "notes": [str]}}}
 
 Metrics: spans -> f1, precision, recall (pairs only), token_cohen_kappa, token_fleiss_kappa (overall),
-alpha_u (`annotate.agreement_spans`); labels -> alpha_nominal, fleiss_kappa or cohen_kappa (pairs),
-percent_agreement; ratings -> alpha_ordinal, percent_agreement (`annotate.agreement_labels`).
+alpha_u (`annotate.agreement.spans`); labels -> alpha_nominal, fleiss_kappa or cohen_kappa (pairs),
+percent_agreement; ratings -> alpha_ordinal, percent_agreement (`annotate.agreement.labels`).
 
 Degenerate cases never raise; the metric is null and `reason` says why: nobody or one annotator on
 the question, a pair with no shared record, no span at all (F1 = 0/0), no record answered by every
@@ -39,10 +39,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from annotate.agreement_labels import label_agreement, rating_agreement
-from annotate.agreement_spans import span_agreement
-from annotate.agreement_tokens import tokenize
-from annotate.agreement_types import (
+from annotate.agreement.labels import label_agreement, rating_agreement
+from annotate.agreement.spans import span_agreement
+from annotate.agreement.tokens import tokenize
+from annotate.agreement.types import (
     AgreementError,
     LabelAnnotation,
     Metric,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import accumulate, combinations
 
-from annotate.agreement_types import Span
+from annotate.agreement.types import Span
 
 # A segment of one rater's continuum: (start, end, is_unit)
 Segment = tuple[int, int, bool]

@@ -4,7 +4,7 @@
 
 Each document of `dataset/bigbio_kb` is cut into sentences (or paragraphs, `segmento` in the YAML) that
 keep their offsets; each segment gets `per_record` samples from different templates of
-`remix_templates.yaml` (drawn by weight among the templates that apply, with a generator seeded by the
+`templates.yaml` (drawn by weight among the templates that apply, with a generator seeded by the
 seed and the segment id, so the result does not depend on the order of the documents). Documents of
 `dataset/labels`, when there is one, give classification samples. A sample:
 
@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from annotate.corpus import Document, Entity, Segment, load_corpus, segment
-from annotate.remix_answers import NO, YES, format_entities, format_labels
-from annotate.remix_templates import RemixError, Template, TemplateSet, load_templates
-from annotate.runfolder import RunFolder, RunInfo
+from annotate.remix.templates import RemixError, Template, TemplateSet, load_templates
 from annotate.views import split_name
+from portable.answers import NO, YES, format_entities, format_labels
+from runfolder import RunFolder, RunInfo
 
-DEFAULT_TEMPLATES = Path(__file__).with_name("remix_templates.yaml")
+DEFAULT_TEMPLATES = Path(__file__).with_name("templates.yaml")
 Row = dict[str, Any]
 
 

@@ -1,0 +1,99 @@
+"""The JSON files of the run folder, as pydantic models shared by their writers (annotate, the notebooks)
+and their readers (cards, demo): `run.json` (`RunInfo`), `models/<task>/metrics.json` (`Metrics`) and
+`models/<task>/training.json` (`TrainingInfo`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class CorpusInfo(_Model):
+    path: str
+    format: str  # brat | bigbio | jsonl | csv | text
+    licence: str | None = None
+    source: str | None = None  # e.g. "PharmaCoNER (Gonzalez-Agirre et al., 2019)" or a hub id
+    citation: str | None = None
+    languages: list[str] = Field(default_factory=lambda: ["es"])
+    pretty_name: str | None = None
+    domain: str | None = None  # e.g. "clinical case reports"
+    synthetic: bool | None = None  # written for the project rather than collected
+    country: str | None = None  # Spanish variety/country of the texts, when known
+
+
+class ArgillaInfo(_Model):
+    url: str  # never a key
+    dataset: str
+    workspace: str
+    dataset_id: str | None = None
+
+
+class RunInfo(_Model):
+    """run.json: where the data came from and which tools made the run."""
+
+    name: str
+    task: str  # ner | classification | instruction
+    corpus: CorpusInfo
+    argilla: ArgillaInfo | None = None
+    labels: list[str] = Field(default_factory=list)
+    segment: str | None = None
+    split: dict[str, Any] = Field(default_factory=dict)  # {"source": "corpus"|"seeded", "seed": int|None}
+    versions: dict[str, str] = Field(default_factory=dict)
+    created_at: str = Field(default_factory=now)
+    updated_at: str = Field(default_factory=now)
+
+
+class Scores(_Model):
+    precision: float
+    recall: float
+    f1: float
+    support: int | None = None  # gold entities
+
+
+class SplitMetrics(_Model):
+    overall: Scores
+    per_label: dict[str, Scores] = Field(default_factory=dict)
+    extra: dict[str, float] = Field(default_factory=dict)  # e.g. token accuracy, loss, exact_match, rouge_l
+
+
+class Metrics(_Model):
+    """models/<task>/metrics.json: the evaluation the cards and the demo show (entity-level, seqeval strict
+    IOB2 for NER). `test_predictions.jsonl` beside it holds, per test document, `id`, `tokens`, `gold` and
+    `pred` tag lists, so that later stages (bias per group) can re-score subsets."""
+
+    task: str
+    model: str  # what was evaluated: the folder or hub id
+    scheme: str = "IOB2 strict (seqeval), entity level"
+    validation: SplitMetrics | None = None
+    test: SplitMetrics
+    per_task: dict[str, SplitMetrics] = Field(default_factory=dict)  # instruction models: per task/template
+
+
+class TrainingInfo(_Model):
+    """models/<task>/training.json: how the model was trained, for the model card."""
+
+    task: str
+    base_model: str  # what was asked for (hub id or path)
+    model_used: str  # what was loaded
+    fallback: bool = False
+    fallback_reason: str | None = None
+    hyperparameters: dict[str, Any]
+    hardware: dict[str, Any]
+    libraries: dict[str, str]
+    wall_time_s: float
+    dataset_fingerprint: str
+    train_samples: int
+    steps: int
+    started_at: str
+    finished_at: str
+    country_iso_code: str | None = None
