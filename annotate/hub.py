@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import os
 
-from annotate.errors import AnnotateError
+from annotate.errors import HubTokenError, HubUnreachableError
 from runfolder import RunFolder
-
-
-class HubTokenError(AnnotateError, PermissionError):
-    """No Hugging Face token: nothing is uploaded."""
-
-
-class HubUnreachableError(AnnotateError, ConnectionError):
-    """The Hub (HF_ENDPOINT) did not answer."""
 
 
 def network_errors() -> tuple[type[BaseException], ...]:

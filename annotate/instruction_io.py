@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotate.errors import CorpusError, CorpusNotFoundError
+from annotate.errors import CorpusNotFoundError, InstructionFileError
 
 REQUIRED = ("instruction", "input", "output")
 OPTIONAL = (
@@ -40,10 +40,6 @@ OPTIONAL = (
     "fuente",
     "licencia",
 )
-
-
-class InstructionFileError(CorpusError):
-    """An instruction file that cannot be loaded; names the file and the line."""
 
 
 @dataclass(frozen=True)

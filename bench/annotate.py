@@ -41,7 +41,7 @@ def plain_records(options: LoadOptions) -> tuple[list, object]:
     from annotate.argilla import templates
     from annotate.argilla.load import corpus_labels, has_overlaps, to_records
     from annotate.corpus import load_corpus
-    from annotate.records import drafts
+    from annotate.argilla.records import drafts
 
     documents = list(load_corpus(options.corpus, options.format, skip_invalid=True))
     labels = corpus_labels(documents)

@@ -43,7 +43,7 @@ console = Console()
 
 def gold_tokens(corpus: Path):
     """The `tokens` view of a corpus's own annotations (invalid spans left out, as `--skip-invalid`)."""
-    from annotate.corpus.load import load_corpus
+    from annotate.corpus import load_corpus
     from annotate.views import build_views
 
     loaded = load_corpus(corpus, skip_invalid=True)

@@ -9,13 +9,18 @@ import pytest
 
 from annotate.adjudication.labels import adjudicate_labels
 from annotate.adjudication.spans import Adjudication, adjudicate_spans
-from annotate.agreement.types import AgreementError, LabelAnnotation, Span, SpanAnnotation, Submission
+from annotate.agreement.types import LabelAnnotation, LabelledSpan, SpanAnnotation, Submission
+from annotate.errors import AgreementError
 
 TEXT = "El paciente toma metformina 850 mg al día."
-DRUG, DOSE, WIDE = Span(17, 27, "FARMACO"), Span(28, 34, "DOSIS"), Span(17, 34, "FARMACO")
+DRUG, DOSE, WIDE = (
+    LabelledSpan(17, 27, "FARMACO"),
+    LabelledSpan(28, 34, "DOSIS"),
+    LabelledSpan(17, 34, "FARMACO"),
+)
 
 
-def marked(record: str, **by_annotator: list[Span]) -> list[SpanAnnotation]:
+def marked(record: str, **by_annotator: list[LabelledSpan]) -> list[SpanAnnotation]:
     return [
         SpanAnnotation(record, annotator, span.start, span.end, span.label)
         for annotator, spans in by_annotator.items()
@@ -27,7 +32,7 @@ def assert_nothing_dropped(result: Adjudication, annotations: list[SpanAnnotatio
     """Every proposed span is accepted, listed in a review item of its record, or overruled by the curator."""
     records = {record.record_id: record for record in result.records}
     in_review = {
-        (item.record_id, Span(s["start"], s["end"], s["label"]))
+        (item.record_id, LabelledSpan(s["start"], s["end"], s["label"]))
         for item in result.review
         for s in item.details["spans"]
     }
@@ -71,7 +76,7 @@ def test_majority_vote(by_annotator, decided_by, spans, reasons):
     assert record.spans == spans
     assert record.open_reasons == tuple(sorted(reasons))
     found = {
-        item.reason: [Span(s["start"], s["end"], s["label"]) for s in item.details["spans"]]
+        item.reason: [LabelledSpan(s["start"], s["end"], s["label"]) for s in item.details["spans"]]
         for item in result.review
     }
     assert found == reasons
@@ -121,7 +126,7 @@ def test_curated_answer_wins_and_is_counted():
     assert records["r1"].decided_by == "curator" and records["r1"].spans == (WIDE,)
     assert records["r1"].votes == {DRUG: frozenset({"ana"}), WIDE: frozenset({"ben"})}
     assert records["r2"].decided_by == "unanimous"
-    assert records["r3"].spans == (Span(0, 2, "OTRO"),) and records["r3"].annotators == ()
+    assert records["r3"].spans == (LabelledSpan(0, 2, "OTRO"),) and records["r3"].annotators == ()
     assert result.review == ()
     assert result.curated == 2
     assert result.summary()["decided_by"] == {"curator": 2, "unanimous": 1}
@@ -131,7 +136,9 @@ def test_curated_answer_wins_and_is_counted():
 @pytest.mark.parametrize("seed", range(8))
 def test_nothing_is_dropped_silently(seed):
     rng = random.Random(seed)
-    candidates = [Span(s, s + length, label) for s in range(0, 20, 3) for length in (2, 4) for label in "XY"]
+    candidates = [
+        LabelledSpan(s, s + length, label) for s in range(0, 20, 3) for length in (2, 4) for label in "XY"
+    ]
     annotations = []
     for record in range(6):
         for annotator in rng.sample(["ana", "ben", "eva", "ivo", "ona"], rng.randint(1, 5)):

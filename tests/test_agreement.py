@@ -12,16 +12,16 @@ import pytest
 
 from annotate.agreement.coding import cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
 from annotate.agreement.report import (
-    AgreementError,
     LabelAnnotation,
+    LabelledSpan,
     RatingAnnotation,
-    Span,
     SpanAnnotation,
     Submission,
     compute_agreement,
 )
 from annotate.agreement.tokens import token_labels, tokenize
 from annotate.agreement.unitizing import category_alpha, unitizing_alpha
+from annotate.errors import AgreementError
 
 TEN = "a b c d e f g h i j"  # ten one-letter tokens; token i covers characters 2i..2i+1
 
@@ -58,7 +58,7 @@ def test_tokenize_keeps_offsets(text, expected):
 def test_outermost_span_labels_the_token():
     tokens = tokenize("aa bb cc dd")
     # X covers aa bb (5 chars), Y is nested in X, Z crosses X on bb but is shorter (4 chars).
-    labels = token_labels(tokens, [Span(0, 5, "X"), Span(3, 5, "Y"), Span(4, 8, "Z")])
+    labels = token_labels(tokens, [LabelledSpan(0, 5, "X"), LabelledSpan(3, 5, "Y"), LabelledSpan(4, 8, "Z")])
     assert labels == ["X", "X", "Z", "O"]
 
 
@@ -322,8 +322,8 @@ def test_alpha_u_krippendorff_1995_as_dkpro(category):
 
 def test_alpha_u_overall_averages_disagreements_not_alphas():
     spans = {
-        "ana": [Span(0, 3, "X"), Span(4, 6, "Y")],
-        "ben": [Span(0, 2, "X"), Span(3, 6, "Y")],
+        "ana": [LabelledSpan(0, 3, "X"), LabelledSpan(4, 6, "Y")],
+        "ben": [LabelledSpan(0, 2, "X"), LabelledSpan(3, 6, "Y")],
     }
     result = unitizing_alpha(8, spans)
     x, y = result.per_category["X"], result.per_category["Y"]
@@ -334,13 +334,13 @@ def test_alpha_u_overall_averages_disagreements_not_alphas():
 
 @pytest.mark.parametrize(
     "move",
-    [lambda k: Span(2 + k, 5 + k, "X"), lambda k: Span(2, 5 + k, "X")],
+    [lambda k: LabelledSpan(2 + k, 5 + k, "X"), lambda k: LabelledSpan(2, 5 + k, "X")],
     ids=["shift", "stretch"],
 )
 def test_alpha_u_is_one_when_perfect_and_falls_as_a_boundary_moves(move):
     text = "ab cde fg hij"
     alphas = [
-        unitizing_alpha(len(text), {"ana": [Span(2, 5, "X")], "ben": [move(k)]}).overall.alpha
+        unitizing_alpha(len(text), {"ana": [LabelledSpan(2, 5, "X")], "ben": [move(k)]}).overall.alpha
         for k in range(4)
     ]
     assert alphas[0] == 1.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from annotate.corpus import Document, Entity, Span
-from annotate.records import drafts
+from annotate.argilla.records import drafts
 
 TEXT = "Paciente con HTA. No refiere dolor ni *fiebre*.\nSe pauta AAS 100 mg. Mejora."
 AAS = Entity("d_T1", "FARMACO", (Span(57, 60),), ("AAS",))

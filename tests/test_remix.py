@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from annotate.corpus import Entity, Segment, Span, load_corpus
+from annotate.errors import RemixError
 from annotate.remix.samples import DEFAULT_TEMPLATES, remix, segment_samples
-from annotate.remix.templates import RemixError, load_templates
+from annotate.remix.templates import load_templates
 from annotate.views import build_views, save_views
 from notebooks.instruct.metrics import entity_scores
 from portable.answers import EXTRACTION_TASKS, parse_answer

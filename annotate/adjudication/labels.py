@@ -29,7 +29,8 @@ from annotate.adjudication.spans import (
     decide,
     single_question,
 )
-from annotate.agreement.types import AgreementError, LabelAnnotation
+from annotate.agreement.types import LabelAnnotation
+from annotate.errors import AgreementError
 
 Value = str | tuple[str, ...]
 

@@ -25,7 +25,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from annotate.agreement.types import AgreementError, Span, SpanAnnotation, Submission
+from annotate.agreement.types import LabelledSpan, SpanAnnotation, Submission
+from annotate.errors import AgreementError
 
 Decision = Literal["unanimous", "majority", "single_annotator", "curator", "pending"]
 Choice = TypeVar("Choice", bound=Hashable)
@@ -76,10 +77,10 @@ class AdjudicatedRecord:
 
     record_id: str
     question: str
-    spans: tuple[Span, ...]
+    spans: tuple[LabelledSpan, ...]
     decided_by: Decision
     annotators: tuple[str, ...]
-    votes: dict[Span, frozenset[str]]
+    votes: dict[LabelledSpan, frozenset[str]]
     open_reasons: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -139,7 +140,10 @@ def single_question(questions: set[str], question: str | None) -> str:
 
 
 def _span_details(
-    spans: list[Span], votes: Mapping[Span, frozenset[str]], annotators: tuple[str, ...], text: str | None
+    spans: list[LabelledSpan],
+    votes: Mapping[LabelledSpan, frozenset[str]],
+    annotators: tuple[str, ...],
+    text: str | None,
 ) -> dict[str, Any]:
     shown = []
     for span in sorted(spans):
@@ -154,7 +158,7 @@ def adjudicate_spans(
     annotations: Iterable[SpanAnnotation],
     *,
     submissions: Iterable[Submission] = (),
-    curated: Mapping[str, Iterable[Span | tuple[int, int, str]]] | None = None,
+    curated: Mapping[str, Iterable[LabelledSpan | tuple[int, int, str]]] | None = None,
     texts: Mapping[str, str] | None = None,
     question: str | None = None,
 ) -> Adjudication:
@@ -164,7 +168,7 @@ def adjudicate_spans(
         {a.question for a in annotations} | {s.question for s in submissions}, question
     )
     answered: dict[str, set[str]] = defaultdict(set)
-    votes: dict[str, dict[Span, set[str]]] = defaultdict(lambda: defaultdict(set))
+    votes: dict[str, dict[LabelledSpan, set[str]]] = defaultdict(lambda: defaultdict(set))
     for submission in submissions:
         if submission.question == question:
             answered[submission.record_id].add(submission.annotator)
@@ -201,13 +205,13 @@ def adjudicate_spans(
     return Adjudication(question, tuple(records), tuple(review))
 
 
-def _as_span(span: Span | tuple[int, int, str], record_id: str) -> Span:
-    if isinstance(span, Span):
+def _as_span(span: LabelledSpan | tuple[int, int, str], record_id: str) -> LabelledSpan:
+    if isinstance(span, LabelledSpan):
         return span
     try:
         start, end, label = span
-        return Span(int(start), int(end), str(label))
+        return LabelledSpan(int(start), int(end), str(label))
     except (TypeError, ValueError) as error:
         raise AgreementError(
-            f"curated record {record_id!r}: {span!r} is not a span (give Span(start, end, label))"
+            f"curated record {record_id!r}: {span!r} is not a span (give LabelledSpan(start, end, label))"
         ) from error

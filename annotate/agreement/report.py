@@ -43,25 +43,24 @@ from annotate.agreement.labels import label_agreement, rating_agreement
 from annotate.agreement.spans import span_agreement
 from annotate.agreement.tokens import tokenize
 from annotate.agreement.types import (
-    AgreementError,
     LabelAnnotation,
+    LabelledSpan,
     Metric,
     QuestionAgreement,
     RatingAnnotation,
-    Span,
     SpanAnnotation,
     Submission,
     pair_key,
 )
+from annotate.errors import AgreementError
 
 __all__ = [
     "Agreement",
-    "AgreementError",
     "LabelAnnotation",
     "Metric",
     "QuestionAgreement",
     "RatingAnnotation",
-    "Span",
+    "LabelledSpan",
     "SpanAnnotation",
     "Submission",
     "compute_agreement",
@@ -121,7 +120,7 @@ def compute_agreement(
     submissions: Iterable[Submission] = (),
 ) -> Agreement:
     """Agreement per question over all annotations (see the module docstring for the JSON)."""
-    span_sets: dict[str, dict[str, dict[str, set[Span]]]] = defaultdict(lambda: defaultdict(dict))
+    span_sets: dict[str, dict[str, dict[str, set[LabelledSpan]]]] = defaultdict(lambda: defaultdict(dict))
     for annotation in spans:
         span_sets[annotation.question][annotation.record_id].setdefault(annotation.annotator, set()).add(
             annotation.span

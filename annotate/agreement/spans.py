@@ -25,18 +25,18 @@ from statistics import mean
 from annotate.agreement.coding import cohen_kappa_counts, fleiss_kappa_counts
 from annotate.agreement.tokens import token_labels, tokenize
 from annotate.agreement.types import (
-    AgreementError,
+    LabelledSpan,
     Metric,
     QuestionAgreement,
-    Span,
     count_answers,
     lonely_reason,
     pair_key,
 )
 from annotate.agreement.unitizing import unitizing_alpha
+from annotate.errors import AgreementError
 
 # record id -> annotator -> the spans they marked there (empty when they answered with none)
-SpanAnswers = Mapping[str, Mapping[str, frozenset[Span]]]
+SpanAnswers = Mapping[str, Mapping[str, frozenset[LabelledSpan]]]
 PAIR_METRICS = ("f1", "precision", "recall", "token_cohen_kappa", "alpha_u")
 OVERALL_METRICS = ("f1", "token_cohen_kappa", "token_fleiss_kappa", "alpha_u")
 
@@ -50,7 +50,7 @@ class _Match:
     second: int = 0
     records: set[str] = field(default_factory=set)
 
-    def add(self, record: str, spans_a: frozenset[Span], spans_b: frozenset[Span]) -> None:
+    def add(self, record: str, spans_a: frozenset[LabelledSpan], spans_b: frozenset[LabelledSpan]) -> None:
         self.records.add(record)
         self.matched += len(spans_a & spans_b)
         self.first += len(spans_a)
@@ -70,7 +70,7 @@ class _AlphaU:
     per_label: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     ignored: int = 0
 
-    def add(self, length: int, spans_by_rater: Mapping[str, frozenset[Span]]) -> None:
+    def add(self, length: int, spans_by_rater: Mapping[str, frozenset[LabelledSpan]]) -> None:
         result = unitizing_alpha(length, spans_by_rater)
         self.ignored += result.ignored_overlaps
         if result.overall.alpha is not None:

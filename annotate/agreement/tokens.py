@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from annotate.agreement.types import Span
+from annotate.agreement.types import LabelledSpan
 
 OUTSIDE = "O"
 TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -35,7 +35,7 @@ def tokenize(text: str) -> list[Token]:
     return [Token(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text)]
 
 
-def token_labels(tokens: list[Token], spans: Iterable[Span]) -> list[str]:
+def token_labels(tokens: list[Token], spans: Iterable[LabelledSpan]) -> list[str]:
     """The label of every token for one annotator's spans ("O" outside every span)."""
     starts = [t.start for t in tokens]
     ends = [t.end for t in tokens]

@@ -18,13 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotate.errors import AnnotateError
+from annotate.errors import AgreementError
 
 SPANS_QUESTION = "spans"
-
-
-class AgreementError(AnnotateError, ValueError):
-    """Annotations that cannot be scored or adjudicated as given (the message says which and why)."""
 
 
 def pair_key(a: str, b: str) -> str:
@@ -41,7 +37,7 @@ def _check_ids(record_id: str, annotator: str) -> None:
 
 
 @dataclass(frozen=True, order=True)
-class Span:
+class LabelledSpan:
     """A labelled character range [start, end) of a record text."""
 
     start: int
@@ -78,8 +74,8 @@ class SpanAnnotation:
             )
 
     @property
-    def span(self) -> Span:
-        return Span(self.start, self.end, self.label)
+    def span(self) -> LabelledSpan:
+        return LabelledSpan(self.start, self.end, self.label)
 
 
 @dataclass(frozen=True)

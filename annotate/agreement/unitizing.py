@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import accumulate, combinations
 
-from annotate.agreement.types import Span
+from annotate.agreement.types import LabelledSpan
 
 # A segment of one rater's continuum: (start, end, is_unit)
 Segment = tuple[int, int, bool]
@@ -61,7 +61,7 @@ def _alpha(observed: Fraction, expected: Fraction) -> UnitizingAlpha:
     return UnitizingAlpha(float(1 - observed / expected), observed, expected)
 
 
-def non_overlapping(spans: Iterable[Span]) -> tuple[dict[str, list[tuple[int, int]]], int]:
+def non_overlapping(spans: Iterable[LabelledSpan]) -> tuple[dict[str, list[tuple[int, int]]], int]:
     """One rater's spans as non-overlapping (start, end) lists per label, and how many were left out."""
     per_label: dict[str, list[tuple[int, int]]] = {}
     ignored = 0
@@ -129,7 +129,7 @@ def category_alpha(length: int, units_by_rater: Sequence[Sequence[tuple[int, int
     return _alpha(observed, expected)
 
 
-def unitizing_alpha(length: int, spans_by_rater: Mapping[str, Iterable[Span]]) -> UnitizingResult:
+def unitizing_alpha(length: int, spans_by_rater: Mapping[str, Iterable[LabelledSpan]]) -> UnitizingResult:
     """alpha_u of the raters' spans on a continuum of `length` characters, overall and per label.
 
     Every rater in `spans_by_rater` counts, also one with no span (a rater who saw the text and

@@ -22,8 +22,8 @@ from typing import Any
 from annotate.argilla import templates
 from annotate.corpus import corpus_labels, document_labels, has_overlaps, load_corpus, write_problems
 from annotate.errors import LoadInterruptedError
-from annotate.records import CONTEXT, RecordDraft, drafts
-from annotate.suggest import suggester
+from annotate.argilla.records import CONTEXT, RecordDraft, drafts
+from annotate.argilla.suggest import suggester
 from runfolder import ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json
 
 

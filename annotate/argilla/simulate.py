@@ -17,7 +17,7 @@ from typing import Any
 
 from annotate.argilla import templates
 from annotate.errors import AnnotateError
-from annotate.records import gold_spans
+from annotate.argilla.records import gold_spans
 
 WORD = re.compile(r"\w+")
 Span = tuple[int, int, str]

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from annotate.errors import AnnotateError
+from annotate.errors import TemplateError
 
 TASKS = ("ner", "classification", "instruction")
 SPAN_QUESTION, LABEL_QUESTION = "entidades", "etiqueta"
@@ -64,10 +64,6 @@ Cada registro tiene una instrucción, una entrada opcional y una respuesta gener
 - Puntúe la calidad del par instrucción-respuesta de 1 (inservible) a 5 (perfecta).
 - Use «Descartar» si la instrucción no tiene sentido, contiene datos personales o no es del dominio.
 """
-
-
-class TemplateError(AnnotateError, ValueError):
-    """A dataset on the server does not match the template asked for."""
 
 
 def _metadata(rg: Any) -> list[Any]:

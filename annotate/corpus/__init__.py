@@ -11,7 +11,6 @@ Nothing here imports `datasets` unless a BigBio dataset is loaded by name or fro
 """
 
 from annotate.corpus.bigbio_record import to_bigbio_kb
-from annotate.corpus.load import FORMATS, Corpus, detect_format, load_corpus
 from annotate.corpus.model import (
     Argument,
     Attribute,
@@ -26,6 +25,7 @@ from annotate.corpus.model import (
     Span,
 )
 from annotate.corpus.problems import ImportProblem, read_problems, write_problems
+from annotate.corpus.read import FORMATS, Corpus, detect_format, load_corpus
 from annotate.corpus.segment import Segment, segment
 from annotate.corpus.stats import (
     corpus_labels,

@@ -21,9 +21,10 @@ from pathlib import Path
 from annotate.corpus.model import DbRef, Normalization, Note
 from annotate.corpus.notes import note_ids
 from annotate.corpus.problems import ProblemLog
-from annotate.corpus.standoff import LineError, parse_line
+from annotate.corpus.standoff import parse_line
 from annotate.corpus.textfile import read_utf8
 from annotate.corpus.validate import DocumentDraft, EntityDraft, Located, build_document
+from annotate.errors import StandoffLineError
 
 
 def read_brat(
@@ -73,7 +74,7 @@ def _draft(base: Path, text: str, ann: str, log: ProblemLog, notes_db: str | Non
             continue
         try:
             parsed = parse_line(line, number, draft.id)
-        except LineError as error:
+        except StandoffLineError as error:
             reason = f'cannot read "{line}" as brat standoff (expected {error.expected})'
             log.add(draft.file, number, "malformed_line", reason, error.expected, line)
             continue

@@ -20,6 +20,7 @@ import re
 
 from annotate.corpus.model import Argument, Attribute, Coreference, Event, Normalization, Note, Relation
 from annotate.corpus.validate import EntityDraft, Sourced
+from annotate.errors import StandoffLineError
 
 _FORMS = {  # first character -> (pattern, the form a malformed line is told to follow)
     "T": (
@@ -36,24 +37,18 @@ _FORMS = {  # first character -> (pattern, the form a malformed line is told to 
 _PATTERNS = {key: re.compile(pattern) for key, (pattern, _) in _FORMS.items()}
 
 
-class LineError(ValueError):
-    """A line that is not brat standoff; `expected` is the form it should follow."""
-
-    def __init__(self, expected: str) -> None:
-        super().__init__(expected)
-        self.expected = expected
-
-
 def parse_line(line: str, number: int, doc_id: str) -> EntityDraft | Sourced:
     """The annotation on `line` (line `number` of the `.ann` of `doc_id`), its ids prefixed.
 
-    Raises `LineError` when the line is not standoff.
+    Raises `StandoffLineError` when the line is not standoff.
     """
     key = "A" if line[:1] == "M" else line[:1]
     text = line if key == "T" else line.rstrip(" ")  # a T line's text may end in a space
     match = _PATTERNS[key].fullmatch(text) if key in _PATTERNS else None
     if match is None:
-        raise LineError(_FORMS[key][1] if key in _FORMS else "a line starting with T, R, E, A, M, N, # or *")
+        raise StandoffLineError(
+            _FORMS[key][1] if key in _FORMS else "a line starting with T, R, E, A, M, N, # or *"
+        )
     fields = line.split("\t")
     source = " ".join(fields[:2])  # "T3 PROTEINAS 120 131", "#1 AnnotatorNotes T1"
     if key == "T":

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from annotate.corpus import Document, Entity, Segment, load_corpus, segment
-from annotate.remix.templates import RemixError, Template, TemplateSet, load_templates
+from annotate.errors import RemixError
+from annotate.remix.templates import Template, TemplateSet, load_templates
 from annotate.views import split_name
 from portable.answers import NO, YES, format_entities, format_labels
 from runfolder import RunFolder, RunInfo

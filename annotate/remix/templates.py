@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from annotate.errors import AnnotateError
+from annotate.errors import RemixError
 
 PLACEHOLDERS = {
     "extraccion": {"etiquetas"},
@@ -25,10 +25,6 @@ PLACEHOLDERS = {
     "mencion": {"etiquetas", "etiqueta"},
     "clasificacion": {"etiquetas"},
 }
-
-
-class RemixError(AnnotateError, ValueError):
-    """The templates or the run folder cannot be remixed into instructions (the message says why)."""
 
 
 class Template(BaseModel):

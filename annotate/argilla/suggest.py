@@ -12,14 +12,10 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from annotate.errors import AnnotateError
-from annotate.records import RecordDraft
+from annotate.argilla.records import RecordDraft
+from annotate.errors import SuggestionError
 
 Spans = list[tuple[int, int, str, float | None]]
-
-
-class SuggestionError(AnnotateError, ValueError):
-    """A --suggestions source that cannot be used."""
 
 
 def fold(text: str) -> str:
