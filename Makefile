@@ -19,13 +19,19 @@ INSTRUCT_ARGS ?= $(if $(QUICK),$(INSTRUCT_QUICK),)
 
 .PHONY: setup quickstart test test-fast lint browser serve clean-venvs dataset train remix train-instruct cards space demo
 
-setup: $(VENV)/.installed $(SERVER_VENV)/.installed
+setup: $(VENV)/.installed $(VENV)/.editable $(SERVER_VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
 	@echo "setting up $(VENV) (the workspace) ..."
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
 	$(VENV)/bin/pip install $(PIP_QUIET) -r requirements.txt
+	@touch $@
+
+# the workspace itself, editable: `python -m annotate` from any folder, somos-annotate|cards|demo
+# (setuptools comes pinned from requirements.txt, so no build environment is downloaded)
+$(VENV)/.editable: $(VENV)/.installed pyproject.toml
+	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps --no-build-isolation -e .
 	@touch $@
 
 $(SERVER_VENV)/.installed: annotate/server/requirements.txt
@@ -79,9 +85,13 @@ test: setup browser
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
 
+LINT_PATHS := annotate cards demo notebooks runfolder portable tests bench spaces
+
+# ruff (lint + format) on everything, mypy on the packages of [tool.mypy] in pyproject.toml
 lint: setup
-	$(VENV)/bin/ruff check annotate cards demo notebooks tests bench
-	$(VENV)/bin/ruff format --check annotate cards demo notebooks tests bench
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/mypy
 
 clean-venvs:
 	rm -rf $(VENV) $(SERVER_VENV)
