@@ -3,11 +3,14 @@
 `argilla_server` is a real local Argilla (argilla-server 2.8 + the SQL search engine + embedded Valkey +
 job worker), parametrized over SQLite and PostgreSQL (127.0.0.1:5432, trust auth; a fresh database
 per session, dropped after). PostgreSQL cases are skipped with the reason when no server answers.
+Without argilla-server's virtualenv (`.venv-server`, made by `make setup`) every test that needs it is
+skipped with that reason, except on CI (CI=true), where it fails.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 import uuid
@@ -17,12 +20,30 @@ from pathlib import Path
 
 import pytest
 
+from annotate.errors import ServeError
 from annotate.local import processes
-from annotate.local.serve import LocalArgilla, ServeOptions
+from annotate.local.serve import LocalArgilla, ServeOptions, server_python
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+NO_SERVER_VENV = "no .venv-server: run make setup"
 PG = ["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
+
+
+def require_server_venv() -> str:
+    """The server virtualenv's python; a test without one is skipped, or fails on CI (CI=true)."""
+    try:
+        return server_python()
+    except ServeError as exc:
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(f"{NO_SERVER_VENV} (CI=true: the server tests must run): {exc}", pytrace=False)
+        pytest.skip(NO_SERVER_VENV)
+
+
+@pytest.fixture(scope="session")
+def server_venv() -> str:
+    """For tests that start `annotate serve` themselves: skips them (fails on CI) without .venv-server."""
+    return require_server_venv()
 
 
 def _psql(database: str, sql: str) -> subprocess.CompletedProcess:
@@ -85,6 +106,7 @@ class RunningArgilla:
 
 @contextlib.contextmanager
 def running_argilla(home: Path, database: str) -> Iterator[RunningArgilla]:
+    require_server_venv()
     with contextlib.ExitStack() as stack:
         database_url = None
         if database == "postgres":

@@ -48,6 +48,7 @@ def test_help_reads_like_docs() -> None:
         assert option in result.stdout
 
 
+@pytest.mark.usefixtures("server_venv")
 def test_busy_port_is_one_line_and_exit_1(tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -61,6 +62,7 @@ def test_busy_port_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.usefixtures("server_venv")
 def test_unreachable_redis_is_one_line(tmp_path: Path) -> None:
     url = f"redis://127.0.0.1:{processes.free_port()}/0"
     result = run_cli(
@@ -80,6 +82,7 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("server_venv")
 def test_bad_database_url_ends_with_reason_and_stops_everything(tmp_path: Path) -> None:
     bad = f"postgresql://nobody:s3cret@127.0.0.1:{processes.free_port()}/nowhere"
     result = run_cli(
@@ -112,6 +115,7 @@ def unwritable(folder: Path) -> Iterator[Path]:
 
 
 @pytest.mark.parametrize("case", ["file", "unwritable", "inside-unwritable"])
+@pytest.mark.usefixtures("server_venv")
 def test_bad_home_is_one_line(tmp_path: Path, case: str) -> None:
     port = str(processes.free_port())
     if case == "file":
@@ -137,6 +141,7 @@ def test_bad_home_is_one_line(tmp_path: Path, case: str) -> None:
         ('{"username": "owner", "password": "x"}', "has no text api_key"),
     ],
 )
+@pytest.mark.usefixtures("server_venv")
 def test_corrupt_credentials_are_one_line(tmp_path: Path, content: str, says: str) -> None:
     credentials = tmp_path / "credentials.json"
     credentials.write_text(content)
@@ -389,6 +394,7 @@ def test_restart_and_kill_9_keep_everything(argilla_server, client, round_trip) 
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("server_venv")
 def test_cli_prints_the_two_lines_and_sigterm_stops_every_process(tmp_path: Path) -> None:
     port = processes.free_port()
     cli = subprocess.Popen(
@@ -419,6 +425,7 @@ def test_cli_prints_the_two_lines_and_sigterm_stops_every_process(tmp_path: Path
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("server_venv")
 def test_a_dead_child_ends_serve_with_its_name(tmp_path: Path) -> None:
     cli = subprocess.Popen(
         [
@@ -490,6 +497,7 @@ def mode(path: Path) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("server_venv")
 def test_a_second_serve_on_the_same_home_refuses_and_the_first_keeps_serving(tmp_path: Path) -> None:
     """Also: a home left readable by an older version is locked down on start, its key kept."""
     home = tmp_path / "argilla"
@@ -524,6 +532,7 @@ def test_a_second_serve_on_the_same_home_refuses_and_the_first_keeps_serving(tmp
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("server_venv")
 def test_children_that_outlive_a_killed_launcher_are_stopped_by_the_next_serve(tmp_path: Path) -> None:
     """kill -9 the launcher while its children cannot die (frozen with SIGSTOP, as a hung child would be):
     the next serve on the same home and port finds them by their pid files and stops them, Valkey too
@@ -643,7 +652,7 @@ def test_a_subscribed_webhook_still_gets_every_created_record(
     assert {e["type"] for e in received} == {"record.created"}
 
 
-def test_parsed_settings_follow_a_change_of_settings() -> None:
+def test_parsed_settings_follow_a_change_of_settings(server_venv: str) -> None:
     """The cached `parsed_settings` of a question/metadata property are parsed again when settings change."""
     script = """
 from annotate.server import speedups
@@ -660,10 +669,7 @@ m.settings["values"].append("b")  # changed in place
 assert m.parsed_settings.values == ["a", "b"]
 print("ok")
 """
-    server_python = ROOT / ".venv-server" / "bin" / "python"
-    if not server_python.exists():
-        pytest.skip("the argilla-server virtualenv is not set up (make setup)")
     result = subprocess.run(
-        [str(server_python), "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [server_venv, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
