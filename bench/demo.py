@@ -32,14 +32,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the tests' run-folder factory
 
 import httpx  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
+from run_factory import SAMPLE, cached_tiny_run  # noqa: E402
 
 from annotate.local import processes  # noqa: E402
 from demo.space import build_space  # noqa: E402
-from demo.tiny import SAMPLE, cached_tiny_run  # noqa: E402
 from runfolder import RunFolder  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -168,7 +169,7 @@ def measure(run: RunFolder, root: Path, args: argparse.Namespace) -> dict[str, d
     import torch
     from transformers import pipeline
 
-    from demo.predict import Tagger
+    from demo.runtime.predict import Tagger
 
     torch.set_num_threads(args.threads)  # the Space gets OMP_NUM_THREADS: the same compute on both sides
 

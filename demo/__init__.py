@@ -4,9 +4,10 @@
     python -m demo space --run runs/demo                   # runs/demo/space/, runs on its own
     python -m demo publish --run runs/demo --org ORG       # dataset, model and Space repos (--dry-run)
 
-Modules: `predict` (windowed inference), `app` (the Blocks), `config` (demo.json), `instruct` (the
-instruction tab's LLM) -- these are copied into the Space and import only gradio/transformers/torch/peft --,
-`instruct_shared` (the notebook's prompt and the remix's answer parsing, re-exported; the Space gets a
-copy of their source), `facts` (run folder -> config), `space`, `argilla_space`, `publish`, `tiny` (a toy
-model for tests and trials), `cli`, `errors`.
+`runtime/` is what the Space runs (`app`: the Blocks, `predict`: windowed inference, `config`: demo.json,
+`instruct`: the instruction tab's LLM); it is copied whole into the Space as `ner_demo/`, with the
+workspace's `portable/` beside it. Around it: `run_config` (the run folder -> `DemoConfig`), `launch` (the
+app on this machine), `space` (the Space folder), `argilla_space`, `publish` and `hub` (the Hugging Face
+Hub), `cli`, `errors`. Dependencies run one way: cli -> launch | space | publish -> run_config -> runtime;
+nothing here imports `annotate` (the run folder is the only hand-over).
 """

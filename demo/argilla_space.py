@@ -11,6 +11,7 @@ OAuth and why data is lost without persistent storage. Upload it with `hf upload
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from demo.space import TEMPLATES, pins, render
 from runfolder import RunFolder
@@ -23,7 +24,9 @@ def argilla_card(
 ) -> str:
     from huggingface_hub import SpaceCard, SpaceCardData
 
-    extra = {"hf_oauth": True, **({"hf_oauth_authorized_org": org} if org else {})} if oauth else {}
+    extra: dict[str, Any] = {}  # Spaces YAML keys SpaceCardData has no parameter for
+    if oauth:
+        extra = {"hf_oauth": True, **({"hf_oauth_authorized_org": org} if org else {})}
     data = SpaceCardData(
         title=title,
         sdk="docker",
@@ -38,8 +41,16 @@ def argilla_card(
         **extra,
     )
     template = str(TEMPLATES / "argilla" / "README.md.j2")
-    values = {"title": title, "argilla_version": version, "oauth": oauth, "org": org}
-    card = SpaceCard.from_template(data, template_path=template, workspaces=workspaces, slug=slug, **values)
+    card = SpaceCard.from_template(
+        data,
+        template_path=template,
+        workspaces=workspaces,
+        slug=slug,
+        title=title,
+        argilla_version=version,
+        oauth=oauth,
+        org=org,
+    )
     return str(card).rstrip() + "\n"
 
 

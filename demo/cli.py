@@ -12,8 +12,12 @@ from typing import Annotated
 
 import typer
 
+from demo.argilla_space import build_argilla_space
 from demo.errors import DemoError
-from runfolder import RunFolderError
+from demo.launch import launch as launch_demo
+from demo.publish import publish as publish_run
+from demo.space import build_space
+from runfolder import RunFolder, RunFolderError
 
 app = typer.Typer(
     help="The NER model in a browser (Gradio), its Space, and the dataset/model/Space repos on the Hub.",
@@ -59,26 +63,15 @@ def launch(
     if run is None and model is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(0)
-    from demo.app import serve
-    from demo.config import DemoConfig
-
-    if run is not None:
-        from demo.facts import demo_config
-        from runfolder import RunFolder
-
-        folder = RunFolder(run)
-        config = demo_config(
-            folder,
-            model=model or str(folder.model("ner").resolve()),
-            instruction=instruction,
-            max_new_tokens=max_new_tokens,
-        )
-    else:
-        config = DemoConfig(title="Entidades biomédicas en español", model=str(model))
-    typer.echo(f"loading {config.model} ...", err=True)
-    if config.instruction is not None:
-        typer.echo(f"instruction tab: {config.instruction.adapter or config.instruction.model}", err=True)
-    serve(config, Path.cwd(), host=host, port=port)
+    launch_demo(
+        RunFolder(run) if run is not None else None,
+        model,
+        host=host,
+        port=port,
+        instruction=instruction,
+        max_new_tokens=max_new_tokens,
+        echo=lambda line: typer.echo(line, err=True),
+    )
 
 
 @app.command()
@@ -94,16 +87,13 @@ def space(
     instruction: InstructionTab = True,
     max_new_tokens: MaxNewTokens = None,
 ) -> None:
-    """Build the Space folder: README (Spaces YAML), app.py, requirements.txt, demo.json, ner_demo/, model/
-    (and instruction/ with the instruction tab when the run has models/instruction/).
+    """Build the Space folder: README (Spaces YAML), app.py, requirements.txt, demo.json, ner_demo/,
+    portable/, model/ (and instruction/ with the instruction tab when the run has models/instruction/).
 
     It runs on its own: cd RUN/space && python app.py.
 
     Example: python -m demo space --run runs/demo --model-repo somosnlp/demo-ner --dataset-repo somosnlp/demo
     """
-    from demo.space import build_space
-    from runfolder import RunFolder
-
     path = build_space(
         RunFolder(run),
         out,
@@ -132,9 +122,6 @@ def publish(
 
     Example: python -m demo publish --run runs/demo --org somosnlp --dry-run
     """
-    from demo.publish import publish as publish_run
-    from runfolder import RunFolder
-
     publish_run(RunFolder(run), org, name=name, private=private, dry_run=dry_run, echo=typer.echo)
 
 
@@ -155,32 +142,8 @@ def argilla_space(
 
     Example: python -m demo argilla-space --out build/argilla --workspace farmacos --org somosnlp
     """
-    from demo.argilla_space import build_argilla_space
-
     path = build_argilla_space(out, title=title, workspaces=workspace, org=org, oauth=oauth)
     typer.echo(f"Argilla Space written to {path}; read {path / 'README.md'} before uploading it")
-
-
-@app.command()
-def tiny(
-    run: Run,
-    instruction: Annotated[
-        bool, typer.Option(help="Also a toy instruction model (one memorised answer), for the second tab.")
-    ] = False,
-) -> None:
-    """Build a toy run (sample corpus, a 2-layer model trained for seconds) to try the demo without training.
-
-    Example: python -m demo tiny --run runs/tiny --instruction && python -m demo --run runs/tiny
-    """
-    from demo.tiny import add_tiny_instruction_model, build_tiny_run
-    from runfolder import RunFolder
-
-    build_tiny_run(run)
-    made = "dataset/, models/ner/"
-    if instruction:
-        add_tiny_instruction_model(RunFolder(run))
-        made += ", models/instruction/"
-    typer.echo(f"toy run written to {run} ({made}): python -m demo --run {run}")
 
 
 def main() -> None:

@@ -25,3 +25,7 @@ class NoTokenError(DemoError, PermissionError):
 
 class PublishError(DemoError, RuntimeError):
     """The Hub refused a repo creation or an upload."""
+
+
+class HubUnreachableError(PublishError, ConnectionError):
+    """The Hub (HF_ENDPOINT) did not answer: nothing more was uploaded; running the command again resumes."""

@@ -7,7 +7,7 @@ parquet, one config per view), `ORG/NAME-ner` (the model folder, with the card o
 as README) and `ORG/NAME-demo` (the Space built by `space.py`, which links both repos). A public Space
 loads the model from its repo; a private one gets a copy of the model, so that it never needs a token.
 Each repo's files are staged in a temporary folder first, so the dry run lists exactly what is uploaded.
-The token (HF_TOKEN or the one `hf auth login` stored) goes to `HfApi` only: never printed or written.
+The token (`hub.hub_token`) goes to `HfApi` only: never printed or written.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotate.hub import network_errors, unreachable
-from demo.errors import MissingCardsError, NoTokenError, PublishError
+from demo.errors import MissingCardsError, PublishError
+from demo.hub import hub_token, network_errors, unreachable
 from demo.space import build_space
 from runfolder import RunFolder
 
@@ -92,7 +92,7 @@ def stage_dataset(run: RunFolder, card: Path, folder: Path) -> None:
     views = sorted(p.parent for p in run.require(run.path / "dataset").glob("*/dataset_dict.json"))
     if not views:
         run.require(run.dataset_view("tokens"))
-    configs = []
+    configs: list[dict[str, object]] = []  # the card's `configs:` YAML
     for view in views:
         splits = datasets.load_from_disk(str(view))
         for split, rows in splits.items():
@@ -144,17 +144,6 @@ def describe(uploads: list[Upload], private: bool) -> list[str]:
     return lines
 
 
-def hub_token() -> str:
-    from huggingface_hub import get_token
-
-    if not (token := get_token()):
-        raise NoTokenError(
-            "no Hugging Face token: set HF_TOKEN or run `hf auth login` (a token with write access); "
-            "nothing was uploaded (try --dry-run to see what would be)"
-        )
-    return token
-
-
 def upload(uploads: list[Upload], token: str, private: bool, echo: Callable[[str], None]) -> None:
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
@@ -182,7 +171,7 @@ def upload(uploads: list[Upload], token: str, private: bool, echo: Callable[[str
                 f"the Hub refused {item.repo_type} {item.repo_id} (HTTP {status}): {str(exc).splitlines()[0]}"
             ) from None
         except network_errors() as exc:
-            raise PublishError(str(unreachable(f"{item.repo_type} {item.repo_id}", exc))) from None
+            raise unreachable(f"{item.repo_type} {item.repo_id}", exc) from None
         echo(f"{item.repo_type:<8} {item.url}")
 
 

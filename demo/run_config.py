@@ -1,4 +1,5 @@
-"""The run folder -> `DemoConfig`: the model card's key facts, examples from the test split, the links.
+"""The run folder -> `DemoConfig` (what `demo.json` holds): the model card's key facts, examples from the
+test split, the links.
 
     config = demo_config(RunFolder("runs/demo"), model_repo="org/demo-ner", dataset_repo="org/demo")
 
@@ -21,8 +22,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from demo.config import INSTRUCTION_MAX_CHARS, MAX_CHARS, MAX_NEW_TOKENS, DemoConfig, Facts, InstructionConfig
-from runfolder import Metrics, RunFolder, RunFolderError, RunInfo, TrainingInfo
+from demo.runtime.config import (
+    INSTRUCTION_MAX_CHARS,
+    MAX_CHARS,
+    MAX_NEW_TOKENS,
+    DemoConfig,
+    Facts,
+    InstructionConfig,
+)
+from runfolder import MalformedInputError, Metrics, RunFolder, RunInfo, TrainingInfo
 
 EXAMPLES = 5
 INSTRUCTION_EXAMPLES = 6
@@ -39,7 +47,7 @@ def read_emissions(path: Path) -> tuple[float | None, float | None]:
         energy = last.get("energy_consumed")
         return float(last["emissions"]) * 1000, float(energy) if energy else None
     except (IndexError, KeyError, ValueError) as exc:
-        raise RunFolderError(
+        raise MalformedInputError(
             f"{path} has no usable `emissions` value ({exc!r}); re-run the training notebook with codecarbon"
         ) from None
 
@@ -139,7 +147,9 @@ def instruction_sources(run: RunFolder) -> tuple[str, str | None]:
         "base_model_name_or_path"
     )
     if not base:
-        raise RunFolderError(f"{folder / 'training.json'} does not say which model the adapter was tuned on")
+        raise MalformedInputError(
+            f"{folder / 'training.json'} does not say which model the adapter was tuned on"
+        )
     return str(base), str(folder.resolve())
 
 

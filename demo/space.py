@@ -4,10 +4,11 @@
     build_space(run, model_repo="org/demo-ner", dataset_repo="org/demo", copy_model=False)  # Hub model
 
 The folder runs on its own (`pip install -r requirements.txt && python app.py`): `app.py`, `ner_demo/`
-(copies of demo/app.py, predict.py, config.py, instruct.py, which import only gradio/transformers/torch
-and peft, of portable/sentences.py, and `instruct_shared.py` written by `shared_source`),
-`demo.json`, `requirements.txt` and the README's `sdk_version` from the workspace's pins, never typed twice.
-Written aside and renamed into place (`RunFolder.atomic_dir`).
+(the package `demo/runtime/` copied whole: it imports only gradio/transformers/torch/peft, the standard
+library and `portable`), `portable/` (the workspace's package copied whole: the notebook's sentence rules,
+prompts and decoding, the remix's answer parsing), `demo.json`, `requirements.txt` and the README's
+`sdk_version` from the workspace's pins, never typed twice. Written aside and renamed into place
+(`RunFolder.atomic_dir`).
 
 With a `models/instruction/` in the run (and `instruction=True`), the instruction tab's model goes into
 `instruction/`: the merged weights when the notebook wrote them; else the LoRA adapter and tokenizer, with
@@ -17,7 +18,6 @@ pinned in requirements.txt. The README's `models:` lists the NER model's repo an
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import importlib.metadata
 import re
@@ -25,17 +25,20 @@ import shutil
 import sys
 from pathlib import Path
 
-from demo.config import DemoConfig, InstructionConfig
 from demo.errors import SpaceError
-from demo.facts import demo_config
+from demo.run_config import demo_config
+from demo.runtime.app import facts_markdown
+from demo.runtime.config import DemoConfig, InstructionConfig
 from runfolder import RunFolder, RunInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "spaces"
 REQUIREMENTS = ROOT / "requirements.txt"
-APP_MODULES = ("app.py", "predict.py", "config.py", "instruct.py")
-SENTENCES = ROOT / "portable" / "sentences.py"  # standard library only
-SHARED_MODULE = "instruct_shared.py"  # written by `shared_source`, not copied
+RUNTIME = Path(__file__).resolve().with_name("runtime")  # copied whole as the Space's SPACE_PACKAGE
+PORTABLE = ROOT / "portable"  # standard library only; copied whole as the Space's portable/
+SPACE_PACKAGE = "ner_demo"
+APP_MODULES = tuple(sorted(p.name for p in RUNTIME.glob("*.py") if p.name != "__init__.py"))
+NOT_SOURCE = shutil.ignore_patterns("__pycache__", "*.pyc")
 PINNED = ("gradio", "torch", "transformers", "tokenizers")
 ADAPTER_PINNED = ("peft",)
 NOT_MODEL_FILES = {
@@ -51,7 +54,6 @@ INSTRUCTION_DIR, INSTRUCTION_BASE_DIR = "instruction", "instruction-base"
 EMOJI, COLOR_FROM, COLOR_TO = "💊", "blue", "green"
 TAGS = ["ner", "token-classification", "biomedical", "spanish", "somosnlp"]
 SHORT_DESCRIPTION = "Entidades biomédicas en textos clínicos en español"
-PACKAGE_INIT = '"""Copied from the workspace\'s demo/ package by `python -m demo space`: edit it there."""\n'
 
 
 def pins(names: tuple[str, ...] = PINNED, requirements: Path = REQUIREMENTS) -> dict[str, str]:
@@ -86,49 +88,6 @@ def render(template: Path, **values: object) -> str:
     return jinja2.Template(template.read_text(encoding="utf-8"), keep_trailing_newline=True).render(**values)
 
 
-def shared_source(root: Path = ROOT) -> str:
-    """`ner_demo/instruct_shared.py` for the Space: the top-level definitions `demo.instruct_shared.SOURCES`
-    names, copied verbatim from their modules (with those modules' standard-library imports), so that the
-    Space prompts and parses exactly as the notebook and the remix do without importing them."""
-    from demo.instruct_shared import REPLACED, SOURCES
-
-    imports: list[str] = []
-    bodies: list[str] = []
-    for relative, names in SOURCES.items():
-        source = (root / relative).read_text(encoding="utf-8")
-        lines = source.splitlines(keepends=True)
-        found: dict[str, ast.stmt] = {}
-        for node in ast.parse(source).body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
-                top = (module or "").split(".")[0]
-                if getattr(node, "level", 0) == 0 and top in sys.stdlib_module_names and top != "__future__":
-                    statement = "".join(lines[node.lineno - 1 : node.end_lineno])
-                    imports += [] if statement in imports else [statement]
-            for name in _defined(node):
-                found[name] = node
-        if missing := [n for n in names if n not in found]:
-            raise SpaceError(
-                f"{relative} no longer defines {', '.join(missing)}: "
-                "update SOURCES in demo/instruct_shared.py"
-            )
-        for node in sorted({id(found[n]): found[n] for n in names}.values(), key=lambda n: n.lineno):
-            start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-            bodies.append(f"# from {relative}\n" + "".join(lines[start - 1 : node.end_lineno]))
-    header = (
-        '"""Written by `python -m demo space` from the workspace\'s ' + ", ".join(SOURCES) + " (see "
-        'demo/instruct_shared.py): edit those, not this copy."""\n\nfrom __future__ import annotations\n\n'
-    )
-    return header + "".join(imports) + "\n\n" + "\n\n".join([*REPLACED.values(), *bodies])
-
-
-def _defined(node: ast.stmt) -> list[str]:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [node.name]
-    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-    return [t.id for t in targets if isinstance(t, ast.Name)]
-
-
 def space_models(config: DemoConfig) -> list[str] | None:
     """The README's `models:`: the NER model's repo and the instruction model's hub id, when known."""
     names = [config.model_repo, config.instruction.base_model if config.instruction else None]
@@ -137,8 +96,6 @@ def space_models(config: DemoConfig) -> list[str] | None:
 
 def space_readme(config: DemoConfig, license: str, space_id: str | None, versions: dict[str, str]) -> str:
     from huggingface_hub import SpaceCard, SpaceCardData
-
-    from demo.app import facts_markdown
 
     data = SpaceCardData(
         title=config.title,
@@ -196,13 +153,8 @@ def write_space(folder: Path, run: RunFolder, config: DemoConfig, license: str, 
         config = dataclasses.replace(config, instruction=copy_instruction_model(config.instruction, folder))
     adapter = config.instruction is not None and config.instruction.adapter is not None
     versions = pins(PINNED + ADAPTER_PINNED if adapter else PINNED)
-    package = folder / "ner_demo"
-    package.mkdir()
-    (package / "__init__.py").write_text(PACKAGE_INIT, encoding="utf-8")
-    for name in APP_MODULES:
-        shutil.copy2(Path(__file__).with_name(name), package / name)
-    shutil.copy2(SENTENCES, package / "sentences.py")
-    (package / SHARED_MODULE).write_text(shared_source(), encoding="utf-8")
+    shutil.copytree(RUNTIME, folder / SPACE_PACKAGE, ignore=NOT_SOURCE)
+    shutil.copytree(PORTABLE, folder / PORTABLE.name, ignore=NOT_SOURCE)
     shutil.copy2(TEMPLATES / "gradio" / "app.py", folder / "app.py")
     source = f"pinned in the workspace's {REQUIREMENTS.name}" if REQUIREMENTS.exists() else "installed"
     requirements = render(TEMPLATES / "gradio" / "requirements.txt.j2", pins=versions, source=source)

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from cards_run import SAMPLE, shared_run
+from run_factory import SAMPLE, shared_run
 
 from cards.facts.texts import DocText
 from cards.measure.bias import mentions, model_scores

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from cards_run import EMISSIONS_KG, copy_run, shared_run, write_emissions
+from run_factory import EMISSIONS_KG, copy_run, shared_run, write_emissions
 from typer.testing import CliRunner
 
 from cards.cli import app

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cards_run import shared_run
+from run_factory import shared_run
 from typer.testing import CliRunner
 
 from cards.check.card import check_card

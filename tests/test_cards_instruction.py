@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from cards_run import INSTRUCTION_BASE, build_run, copy_run, shared_run, write_instruction_model
+from run_factory import INSTRUCTION_BASE, build_run, copy_run, shared_run, write_instruction_model
 from typer.testing import CliRunner
 
 from cards.check.card import check_card

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from run_factory import cached_tiny_run
 
 from annotate.local import processes
-from demo.predict import Tagger
+from demo.runtime.predict import Tagger
 from demo.space import build_space
-from demo.tiny import cached_tiny_run
 from runfolder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]

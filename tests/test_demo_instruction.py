@@ -1,12 +1,11 @@
 """The demo's instruction tab: a run with `models/instruction/` gets a second tab and an `/instruct` API; its
 Space carries the instruction model (merged weights, or adapter + base with peft pinned) and runs alone.
 
-The fixture is a 1-layer Llama that knows one answer by heart (`demo.tiny.add_tiny_instruction_model`), so
+The fixture is a 1-layer Llama that knows one answer by heart (`run_factory.add_tiny_instruction_model`), so
 that the highlights checked here come from the model's own greedy answer."""
 
 from __future__ import annotations
 
-import ast
 import json
 import shutil
 import subprocess
@@ -15,12 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from demo.config import DemoConfig
-from demo.facts import demo_config, instruction_sources
-from demo.instruct import AUTO, Mention, locate, read_extraction
-from demo.space import build_space, pins, shared_source
-from demo.tiny import (
+from run_factory import (
     TINY_ANSWER,
     TINY_HUB_BASE,
     TINY_INPUT,
@@ -28,10 +22,18 @@ from demo.tiny import (
     add_tiny_instruction_model,
     cached_tiny_run,
 )
+
+import portable.answers
+import portable.errors
+import portable.generate
+import portable.prompts
+from demo.run_config import demo_config, instruction_sources
+from demo.runtime.config import DemoConfig
+from demo.runtime.instruct import AUTO, Mention, locate, read_extraction
+from demo.space import build_space, pins
 from runfolder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]
-SPACE_IMPORTS = {"gradio", "transformers", "torch", "peft", "__future__"} | set(sys.stdlib_module_names)
 EXPECTED = [("metformina", "FARMACO"), ("insulina", "PROTEINA"), ("metformina", "FARMACO")]
 
 
@@ -133,33 +135,68 @@ def test_only_extraction_answers_are_read_as_entities(answer: str, task: str, ex
 # -- one source for prompts and answers -------------------------------------------------------------------
 
 
-def test_the_space_copy_of_the_shared_code_behaves_like_the_workspace(tmp_path: Path) -> None:
-    import demo.instruct_shared as workspace
+SHARED = """
+import json, sys
+from pathlib import Path
+from portable import answers, errors, generate, prompts
 
-    (tmp_path / "instruct_shared.py").write_text(shared_source())
-    tree = ast.parse(shared_source())
-    imported = {
-        n.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for n in node.names
-    }
-    imported |= {
-        n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0
-    }
-    assert imported <= SPACE_IMPORTS, imported - SPACE_IMPORTS
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import instruct_shared as copy  # type: ignore[import-not-found]
-    finally:
-        sys.path.remove(str(tmp_path))
-        sys.modules.pop("instruct_shared", None)
-    assert set(workspace.__all__) <= set(vars(copy))
-    assert copy.__file__ != workspace.__file__
-    for answer in ["FARMACO: a\nPROTEINA: b", "ninguna", '{"etiqueta": "X", "texto": "y"}', "basura"]:
-        assert copy.parse_answer("extraccion", answer) == workspace.parse_answer("extraccion", answer)
-    assert (
-        copy.parse_answer("mencion", "Sí.") is True and copy.parse_answer("tipado", "FARMACO.") == "FARMACO"
+class Plain:
+    chat_template = None
+
+class Chat:
+    chat_template = "x"
+
+    def apply_chat_template(self, messages, tokenize, add_generation_prompt):
+        return f"<user>{messages[0]['content']}</user><assistant>"
+
+modules = (answers, errors, generate, prompts)
+out = {
+    "files": [str(Path(m.__file__).resolve()) for m in modules],
+    "names": sorted({name for m in modules for name in vars(m)}),
+    "extraction": [answers.parse_answer("extraccion", a) for a in json.loads(sys.argv[1])],
+    "mencion": answers.parse_answer("mencion", "Sí."),
+    "tipado": answers.parse_answer("tipado", "FARMACO."),
+    "prompts": [
+        prompts.prompt_text(t, "Extraiga los fármacos.", text)
+        for t in (Plain(), Chat())
+        for text in ("Se pautó metformina.", "")
+    ],
+}
+try:
+    answers.parse_answer("otra", "x")
+except ValueError:
+    out["otra"] = "ValueError"
+print(json.dumps(out))
+"""
+SHARED_ANSWERS = ["FARMACO: a\nPROTEINA: b", "ninguna", '{"etiqueta": "X", "texto": "y"}', "basura"]
+
+
+def test_the_space_copy_of_the_shared_code_behaves_like_the_workspace(
+    merged_space: Path, tmp_path: Path
+) -> None:
+    """The Space's own `portable/` (no project on the path) prompts and reads answers as the workspace's."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    result = subprocess.run(
+        [sys.executable, "-c", SHARED, json.dumps(SHARED_ANSWERS)],
+        cwd=merged_space,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    with pytest.raises(ValueError):
-        copy.parse_answer("otra", "x")
+    assert result.returncode == 0, result.stderr[-3000:]
+    copy = json.loads(result.stdout)
+    workspace = (portable.answers, portable.errors, portable.generate, portable.prompts)
+    assert all(Path(f).is_relative_to(merged_space.resolve()) for f in copy["files"])
+    assert {"EXTRACTION_TASKS", "TASKS", "AnswerFormatError", "generate", "parse_answer"} <= set(
+        copy["names"]
+    )
+    assert {"parse_entities", "prompt_ids", "prompt_text"} <= set(copy["names"])
+    assert {n for m in workspace for n in vars(m)} == set(copy["names"])
+    expected = [portable.answers.parse_answer("extraccion", a) for a in SHARED_ANSWERS]
+    assert copy["extraction"] == json.loads(json.dumps(expected))
+    assert copy["mencion"] is True and copy["tipado"] == "FARMACO"
+    assert copy["otra"] == "ValueError"
 
     class Plain:
         chat_template = None
@@ -170,10 +207,11 @@ def test_the_space_copy_of_the_shared_code_behaves_like_the_workspace(tmp_path: 
         def apply_chat_template(self, messages, tokenize, add_generation_prompt):
             return f"<user>{messages[0]['content']}</user><assistant>"
 
-    for tokenizer in (Plain(), Chat()):
-        for text in ("Se pautó metformina.", ""):
-            expected = workspace.prompt_text(tokenizer, "Extraiga los fármacos.", text)
-            assert copy.prompt_text(tokenizer, "Extraiga los fármacos.", text) == expected
+    assert copy["prompts"] == [
+        portable.prompts.prompt_text(tokenizer, "Extraiga los fármacos.", text)
+        for tokenizer in (Plain(), Chat())
+        for text in ("Se pautó metformina.", "")
+    ]
 
 
 # -- the app -----------------------------------------------------------------------------------------------
@@ -204,9 +242,9 @@ def tabs_and_apis(app) -> tuple[list[str], set[str]]:
 def test_the_app_has_two_tabs_with_an_instruction_model_and_none_without(
     ner_run: RunFolder, merged_run: RunFolder
 ) -> None:
-    from demo.app import build_app
-    from demo.instruct import Instructor
-    from demo.predict import Tagger
+    from demo.runtime.app import build_app
+    from demo.runtime.instruct import Instructor
+    from demo.runtime.predict import Tagger
 
     tagger = Tagger.from_pretrained(str(ner_run.model("ner")))
     plain = config_of(ner_run)
@@ -227,9 +265,9 @@ def test_instruct_api_answers_and_highlights_the_entities_in_the_text(adapter_ru
     """Through gradio_client, on the app served in this process (base model + adapter applied by peft)."""
     from gradio_client import Client
 
-    from demo.app import build_app
-    from demo.instruct import Instructor
-    from demo.predict import Tagger
+    from demo.runtime.app import build_app
+    from demo.runtime.instruct import Instructor
+    from demo.runtime.predict import Tagger
 
     config = config_of(adapter_run)
     assert config.instruction is not None and config.instruction.adapter is not None
@@ -254,8 +292,8 @@ def test_instruct_api_answers_and_highlights_the_entities_in_the_text(adapter_ru
 
 
 def test_questions_too_long_or_not_extractions_get_a_status(merged_run: RunFolder) -> None:
-    from demo.app import instruct
-    from demo.instruct import Instructor
+    from demo.runtime.app import instruct
+    from demo.runtime.instruct import Instructor
 
     config = config_of(merged_run).instruction
     assert config is not None
@@ -295,7 +333,7 @@ def test_a_space_with_merged_weights_needs_no_peft(merged_space: Path) -> None:
         "instruction/tokenizer.json",
     } <= present
     assert not any(p.startswith("instruction-base/") for p in present)
-    assert {"ner_demo/instruct.py", "ner_demo/instruct_shared.py"} <= present
+    assert {"ner_demo/instruct.py", "portable/prompts.py", "portable/answers.py"} <= present
     assert "peft" not in requirement_pins(merged_space)
     config = json.loads((merged_space / "demo.json").read_text())["instruction"]
     assert config["model"] == "instruction" and config["adapter"] is None

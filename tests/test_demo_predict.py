@@ -1,14 +1,23 @@
-"""Windowed inference (`demo.predict`): hand-made BIO cases, then the tiny model on texts past its window."""
+"""Windowed inference (`demo.runtime.predict`): hand-made BIO cases, then the tiny model on texts past
+its window."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from run_factory import cached_tiny_run
 
-from demo.config import MAX_CHARS
-from demo.predict import Entity, Tagger, Word, group_entities, highlight, input_problem, window_size
-from demo.tiny import cached_tiny_run
+from demo.runtime.config import MAX_CHARS
+from demo.runtime.predict import (
+    Entity,
+    Tagger,
+    Word,
+    group_entities,
+    highlight,
+    input_problem,
+    window_size,
+)
 
 SENTENCE = "Tratamiento con amoxicilina y paracetamol. Se pide troponina I y procalcitonina."
 
@@ -120,7 +129,7 @@ def test_the_tagger_can_serve_several_threads(tiny_tagger: Tagger) -> None:
 
 
 def test_a_model_trained_on_sentences_tags_sentence_by_sentence(tiny_tagger: Tagger) -> None:
-    from demo.predict import Tagger as TaggerClass
+    from demo.runtime.predict import Tagger as TaggerClass
 
     text = f"{SENTENCE} El Dr. Pérez lo revisa.\n\n  {SENTENCE}"
     by_sentence = TaggerClass(tiny_tagger.tokenizer, tiny_tagger.model, unit="sentence")

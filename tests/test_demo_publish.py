@@ -11,9 +11,9 @@ from pathlib import Path
 import huggingface_hub
 import pytest
 import yaml
+from run_factory import cached_tiny_run
 
 from demo.publish import publish
-from demo.tiny import cached_tiny_run
 from runfolder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]

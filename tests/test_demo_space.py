@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pytest
 import yaml
+from run_factory import TINY_EMISSIONS_KG, build_tiny_run, cached_tiny_run
 
 from demo.argilla_space import build_argilla_space
 from demo.errors import SpaceError
-from demo.facts import example_texts, read_emissions, rebuild_text
+from demo.run_config import example_texts, read_emissions, rebuild_text
 from demo.space import APP_MODULES, build_space, hub_license, pins
-from demo.tiny import EMISSIONS_KG, cached_tiny_run
 from runfolder import Metrics, RunFolder, RunFolderError
 
 ROOT = Path(__file__).resolve().parents[1]
 ALLOWED_IMPORTS = {"gradio", "transformers", "torch", "peft", "__future__"} | set(sys.stdlib_module_names)
+PORTABLE_MODULES = sorted(p.name for p in (ROOT / "portable").glob("*.py"))
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +48,10 @@ def test_space_folder_holds_the_app_the_config_and_the_model(space: Path) -> Non
     files = {p.relative_to(space).as_posix() for p in space.rglob("*") if p.is_file()}
     expected = {"README.md", "app.py", "requirements.txt", "demo.json", "ner_demo/__init__.py"}
     assert expected | {f"ner_demo/{m}" for m in APP_MODULES} <= files
+    assert {f"portable/{m}" for m in PORTABLE_MODULES} <= files  # copied whole, never spliced
+    for module in PORTABLE_MODULES:
+        assert (space / "portable" / module).read_bytes() == (ROOT / "portable" / module).read_bytes()
+    assert not any("__pycache__" in f for f in files)
     assert {"model/config.json", "model/model.safetensors", "model/tokenizer.json"} <= files
     assert not {"model/metrics.json", "model/emissions.csv"} & files  # reports stay in the model repo
 
@@ -68,23 +73,28 @@ def test_requirements_are_the_project_pins(space: Path) -> None:
     assert pinned == {name: project_pin(name) for name in ("gradio", "torch", "transformers", "tokenizers")}
 
 
-@pytest.mark.parametrize("module", [*APP_MODULES, "sentences.py"])
+@pytest.mark.parametrize(
+    "module", [*(f"ner_demo/{m}" for m in APP_MODULES), *(f"portable/{m}" for m in PORTABLE_MODULES)]
+)
 def test_the_space_code_imports_only_gradio_transformers_torch(space: Path, module: str) -> None:
-    tree = ast.parse((space / "ner_demo" / module).read_text())
+    """The Space's code imports gradio/transformers/torch/peft, the standard library and its own
+    `portable` package."""
+    tree = ast.parse((space / module).read_text())
     imported = {
         n.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for n in node.names
     }
     imported |= {
         n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0
     }
-    assert imported <= ALLOWED_IMPORTS, imported - ALLOWED_IMPORTS
+    allowed = ALLOWED_IMPORTS | {"portable"}
+    assert imported <= allowed, imported - allowed
 
 
 def test_demo_json_has_the_model_card_facts(space: Path, tiny_run: RunFolder) -> None:
     config = json.loads((space / "demo.json").read_text())
     metrics = Metrics.model_validate_json((tiny_run.model("ner") / "metrics.json").read_text())
     assert config["facts"]["test_f1"] == metrics.test.overall.f1
-    assert config["facts"]["emissions_g"] == pytest.approx(EMISSIONS_KG * 1000)  # kg in codecarbon's csv
+    assert config["facts"]["emissions_g"] == pytest.approx(TINY_EMISSIONS_KG * 1000)  # kg in codecarbon's csv
     assert config["model"] == "model" and config["model_repo"] == "somosnlp/tiny-ner"
     assert config["examples"][0].startswith("Varón de 58 años")  # sintetico-test-01.txt
     assert "0.123 g CO₂eq" in (space / "README.md").read_text()
@@ -180,7 +190,7 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
 
 
 def test_the_space_loads_its_model_folder_else_the_hub_repo(tmp_path: Path) -> None:
-    from demo.config import DemoConfig
+    from demo.runtime.config import DemoConfig
 
     config = DemoConfig(title="t", model="model", model_repo="org/m")
     assert config.model_source(tmp_path) == "org/m"
@@ -190,9 +200,6 @@ def test_the_space_loads_its_model_folder_else_the_hub_repo(tmp_path: Path) -> N
 
 
 def test_a_toy_run_never_replaces_a_real_one(tmp_path: Path) -> None:
-    from demo.errors import DemoError
-    from demo.tiny import build_tiny_run
-
     (tmp_path / "run.json").write_text("{}")
-    with pytest.raises(DemoError, match="not empty"):
+    with pytest.raises(FileExistsError, match="not empty"):
         build_tiny_run(tmp_path)

@@ -12,20 +12,20 @@ without one it is the NER page alone. The instruction model loads in the backgro
 Requests go through gradio's queue: `config.concurrency` predictions at once (one generation at a time),
 at most QUEUE_SIZE waiting.
 
-Standard library + gradio (+ `.predict`, `.config`, `.instruct`): copied into the Space as `ner_demo/app.py`.
+Standard library + gradio (+ `.predict`, `.config`, `.instruct`, `portable.answers`): copied into the Space
+as `ner_demo/app.py`.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+
+from portable.answers import TASKS
 
 from .config import DemoConfig, Facts, InstructionConfig
-from .predict import Entity, Tagger, highlight, input_problem
-
-if TYPE_CHECKING:
-    from .instruct import Instructor
+from .instruct import AUTO, Instructor, describe_answer, instruction_problem, locate, read_extraction
+from .predict import Entity, Highlighted, Tagger, highlight, input_problem
 
 QUEUE_SIZE = 64
 COLUMNS = ["entidad", "etiqueta", "inicio", "fin", "puntuación"]
@@ -33,14 +33,16 @@ MENTION_COLUMNS = ["entidad", "etiqueta", "inicio", "fin"]
 COLORS = ["#f97316", "#3b82f6", "#22c55e", "#a855f7", "#eab308", "#ec4899", "#14b8a6", "#ef4444"]
 HUB = "https://huggingface.co"
 
+Row = list[str | int | float | None]  # a row of a gradio Dataframe
 
-def analyze(tagger: Tagger, text: str | None, max_chars: int) -> tuple[Any, list[list[Any]], str]:
+
+def analyze(tagger: Tagger, text: str | None, max_chars: int) -> tuple[Highlighted | None, list[Row], str]:
     """(HighlightedText value, table rows, status line) for one input."""
     if (problem := input_problem(text, max_chars)) is not None:
         return None, [], f"⚠️ {problem}"
     assert text is not None
     entities = tagger(text)
-    rows = [[e.text, e.label, e.start, e.end, round(e.score, 3)] for e in entities]
+    rows: list[Row] = [[e.text, e.label, e.start, e.end, round(e.score, 3)] for e in entities]
     return highlight(text, entities), rows, summary(entities)
 
 
@@ -50,10 +52,8 @@ def instruct(
     instruction: str | None,
     text: str | None,
     task: str | None,
-) -> tuple[str, Any, list[list[Any]], str]:
+) -> tuple[str, Highlighted | None, list[Row], str]:
     """(answer, HighlightedText value, mention rows, status line) for one instruction about `text`."""
-    from .instruct import AUTO, describe_answer, instruction_problem, locate, read_extraction
-
     instruction, text, task = (instruction or "").strip(), text or "", task or AUTO
     if (problem := instruction_problem(instruction, text, config.max_chars)) is not None:
         return "", None, [], f"⚠️ {problem}"
@@ -64,7 +64,7 @@ def instruct(
     mentions = locate(text, pairs) if pairs is not None else None
     placed = [m for m in mentions or [] if m.start is not None]
     highlighted = highlight(text, placed) if mentions is not None and text else None
-    rows = [[m.text, m.label, m.start, m.end] for m in mentions or []]
+    rows: list[Row] = [[m.text, m.label, m.start, m.end] for m in mentions or []]
     return answer, highlighted, rows, describe_answer(answer, task, mentions)
 
 
@@ -155,12 +155,12 @@ def ner_panel(config: DemoConfig, tagger: Tagger) -> None:
     table = gr.Dataframe(headers=COLUMNS, label="Tabla de entidades", interactive=False, elem_id="table")
     clear.add([textbox, highlighted, table, status])
 
-    def predict(text: str | None) -> tuple[Any, list[list[Any]], str]:
+    def predict(text: str | None) -> tuple[Highlighted | None, list[Row], str]:
         return analyze(tagger, text, config.max_chars)
 
     outputs = [highlighted, table, status]
     run.click(predict, textbox, outputs, api_name="analyze", concurrency_limit=config.concurrency)
-    textbox.submit(predict, textbox, outputs, api_name=False, concurrency_limit=config.concurrency)
+    textbox.submit(predict, textbox, outputs, api_visibility="private", concurrency_limit=config.concurrency)
     if config.examples:
         gr.Examples(
             config.examples,
@@ -177,9 +177,6 @@ def instruction_panel(config: InstructionConfig, instructor: Instructor) -> None
     """An instruction and a text in, the LLM's answer out, an extraction's entities highlighted in the text
     (API `/instruct`). Examples fill the fields (and the expected answer) without running the model."""
     import gradio as gr
-
-    from .instruct import AUTO
-    from .instruct_shared import TASKS
 
     color_map = {label: COLORS[i % len(COLORS)] for i, label in enumerate(config.labels)}
     if header := "\n\n".join(filter(None, [config.description, facts_markdown(config.facts)])):
@@ -216,7 +213,7 @@ def instruction_panel(config: InstructionConfig, instructor: Instructor) -> None
 
     def respond(
         instruction: str | None, text: str | None, task: str | None
-    ) -> tuple[str, Any, list[list[Any]], str]:
+    ) -> tuple[str, Highlighted | None, list[Row], str]:
         return instruct(instructor, config, instruction, text, task)
 
     inputs, outputs = [instruction, text, task], [answer, highlighted, table, status]
@@ -235,8 +232,6 @@ def serve(config: DemoConfig, base: Path, host: str | None = None, port: int | N
     tagger = Tagger.from_pretrained(config.model_source(base))
     instructor = None
     if config.instruction is not None:
-        from .instruct import Instructor
-
         instructor = Instructor.from_config(config.instruction, base)
         instructor.warm()
     app = build_app(config, tagger, instructor)

@@ -8,11 +8,11 @@ extraction answer found back in the text.
 The prompt is the training notebook's (`prompt_text`: the tokenizer's chat template, else the plain Spanish
 prompt), the decoding its test decoding (`generate`: greedy, stops at the end-of-sequence token, at most
 `max_new_tokens`), and extraction answers are read with the remix's `parse_entities`: all three come from
-`.instruct_shared`. The model is merged weights, or a base model with the LoRA adapter applied by peft (and
-merged once loaded, for speed).
+`portable/`, which the Space carries whole. The model is merged weights, or a base model with the LoRA
+adapter applied by peft (and merged once loaded, for speed).
 
-Standard library + transformers/torch (+ peft for an adapter) and `.instruct_shared`, `.config`: copied
-into the Space as `ner_demo/instruct.py`.
+Standard library + transformers/torch (+ peft for an adapter), `portable.*` and `.config`: copied into the
+Space as `ner_demo/instruct.py`.
 """
 
 from __future__ import annotations
@@ -22,12 +22,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from portable.answers import EXTRACTION_TASKS, parse_answer, parse_entities
+from portable.errors import AnswerFormatError
+from portable.generate import generate
+from portable.prompts import prompt_ids, prompt_text
 
 from .config import InstructionConfig
-from .instruct_shared import EXTRACTION_TASKS, AnswerFormatError, generate, parse_answer, parse_entities
-from .instruct_shared import prompt_ids as _prompt_ids
-from .instruct_shared import prompt_text as _prompt_text
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+    Loaded = tuple[PreTrainedTokenizerBase, PreTrainedModel]  # (tokenizer, causal LM)
 
 AUTO = "automática"  # the task of a free instruction: an extraction if the answer reads as one
 
@@ -113,9 +120,9 @@ def describe_answer(answer: str, task: str, mentions: list[Mention] | None) -> s
 class Instructor:
     """A causal LM that answers one instruction at a time; `load` runs once, on first use or `warm()`."""
 
-    def __init__(self, load: Callable[[], tuple[Any, Any]], max_new_tokens: int) -> None:
+    def __init__(self, load: Callable[[], Loaded], max_new_tokens: int) -> None:
         self._load, self.max_new_tokens = load, max_new_tokens
-        self._loaded: tuple[Any, Any] | None = None
+        self._loaded: Loaded | None = None
         self._lock = threading.Lock()  # one load, one generation at a time (generate switches padding sides)
 
     @classmethod
@@ -124,10 +131,12 @@ class Instructor:
         return cls(lambda: load_model(model, adapter), config.max_new_tokens)
 
     @classmethod
-    def from_model(cls, tokenizer: Any, model: Any, max_new_tokens: int) -> Instructor:
+    def from_model(
+        cls, tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel, max_new_tokens: int
+    ) -> Instructor:
         return cls(lambda: (tokenizer, model), max_new_tokens)
 
-    def loaded(self) -> tuple[Any, Any]:
+    def loaded(self) -> Loaded:
         with self._lock:
             if self._loaded is None:
                 self._loaded = self._load()
@@ -141,7 +150,7 @@ class Instructor:
 
     def prompt(self, instruction: str, text: str) -> list[int]:
         tokenizer, _ = self.loaded()
-        return _prompt_ids(tokenizer, _prompt_text(tokenizer, instruction, text))
+        return prompt_ids(tokenizer, prompt_text(tokenizer, instruction, text))
 
     def room(self) -> int:
         """How many prompt tokens fit with `max_new_tokens` after them."""
@@ -157,7 +166,7 @@ class Instructor:
             return generate(model, tokenizer, [ids], max_new_tokens=self.max_new_tokens, batch_size=1)[0]
 
 
-def load_model(model: str, adapter: str | None = None) -> tuple[Any, Any]:
+def load_model(model: str, adapter: str | None = None) -> Loaded:
     """(tokenizer, model): merged weights, or `model` + the LoRA `adapter` (its folder has the tokenizer)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

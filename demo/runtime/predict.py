@@ -9,12 +9,12 @@ first sub-word (the way the training notebook labels words), and consecutive B-/
 (an I- without its B- starts an entity). Scores are the mean probability of the entity's words.
 
 A model trained on sentences (`training_unit: "sentence"` in its config, written by the NER notebook) is
-given one sentence at a time, cut by the same rules as in training (`portable.sentences`): on 80
-PharmaCoNER test documents the MiniLM fallback trained so scores 0.761 character-span entity F1 this way
-but 0.678 on 512-token windows.
+given one sentence at a time, cut by the same rules as in training (`portable.sentences`): such a model
+scores lower on long windows than on sentences (`bench/train.py --full --unit sentence`, then
+`--unit document`, prints the test entity F1 of each).
 
-Standard library + transformers/torch only (and `.config`, `.sentences`): copied into the Space as
-`ner_demo/predict.py`, with `portable/sentences.py` as `ner_demo/sentences.py`.
+Standard library + transformers/torch only (and `.config`, `portable.sentences`): copied into the Space
+as `ner_demo/predict.py`, next to its `portable/` package.
 """
 
 from __future__ import annotations
@@ -22,12 +22,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from portable.sentences import sentence_spans
 
 from .config import MAX_CHARS
-from .sentences import sentence_spans
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import BatchEncoding, PretrainedConfig, PreTrainedModel, PreTrainedTokenizerBase
 
 BATCH_WINDOWS = 16  # windows per forward pass
+
+Highlighted = list[tuple[str, str | None]]  # gradio HighlightedText's value: (piece, label or None)
+WordToken = tuple[int, tuple[int, int], int, int]  # (position, (piece start, word index), start, end)
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ def input_problem(text: str | None, max_chars: int = MAX_CHARS) -> str | None:
     return None
 
 
-def window_size(tokenizer: Any, config: Any) -> int:
+def window_size(tokenizer: PreTrainedTokenizerBase, config: PretrainedConfig) -> int:
     """The model's input length: the tokenizer's, unless it is unset (a huge default), then the config's."""
     positions = getattr(config, "max_position_embeddings", 512) or 512
     if getattr(config, "model_type", "") in {"roberta", "xlm-roberta", "camembert", "longformer"}:
@@ -89,10 +97,10 @@ def group_entities(text: str, words: list[Word]) -> list[Entity]:
     return entities
 
 
-def highlight(text: str, entities: Sequence[Entity] | Sequence[Any]) -> list[tuple[str, str | None]]:
+def highlight(text: str, entities: Sequence[Entity] | Sequence[Any]) -> Highlighted:
     """The whole text as (piece, label or None) pairs, for gradio's HighlightedText (entities: anything
     with `label`, `start`, `end`, such as the instruction tab's located mentions)."""
-    pieces: list[tuple[str, str | None]] = []
+    pieces: Highlighted = []
     position = 0
     for entity in sorted(entities, key=lambda e: e.start):
         if entity.start < position:
@@ -106,18 +114,18 @@ def highlight(text: str, entities: Sequence[Entity] | Sequence[Any]) -> list[tup
     return pieces
 
 
-def window_contents(encoding: Any, piece_starts: Sequence[int]) -> list[list[tuple]]:
+def window_contents(encoding: BatchEncoding, piece_starts: Sequence[int]) -> list[list[WordToken]]:
     """Per window of a batch encoding (one text per piece, overflowing windows included): its word tokens as
     (position, (piece start, word index), start, end), offsets in the whole text."""
     shifts = [piece_starts[sample] for sample in encoding["overflow_to_sample_mapping"].tolist()]
-    windows = []
+    windows: list[list[WordToken]] = []
     for w, row in enumerate(encoding["offset_mapping"].tolist()):
         ids, shift = encoding.word_ids(w), shifts[w]
         windows.append(
             [
-                (i, (shift, ids[i]), row[i][0] + shift, row[i][1] + shift)
-                for i in range(len(ids))
-                if ids[i] is not None
+                (i, (shift, word), row[i][0] + shift, row[i][1] + shift)
+                for i, word in enumerate(ids)
+                if word is not None
             ]
         )
     return windows
@@ -127,13 +135,17 @@ class Tagger:
     """A token-classification model that tags texts of any length (see the module's docstring)."""
 
     def __init__(
-        self, tokenizer: Any, model: Any, stride: int | None = None, unit: str | None = None
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        model: PreTrainedModel,
+        stride: int | None = None,
+        unit: str | None = None,
     ) -> None:
         self.tokenizer, self.model = tokenizer, model.eval()
         self.unit = unit or getattr(model.config, "training_unit", None) or "document"
         self.window = window_size(tokenizer, model.config)
         self.stride = stride if stride is not None else self.window // 4
-        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
+        self.id2label = {int(k): v for k, v in (model.config.id2label or {}).items()}
         self._tokenizing = threading.Lock()  # a fast tokenizer called from two threads: "Already borrowed"
 
     @classmethod
@@ -186,7 +198,7 @@ class Tagger:
                     best[key] = (context, self.id2label[int(label)], float(score))
         return [Word(*spans[key], best[key][1], best[key][2]) for key in sorted(best)]
 
-    def _probabilities(self, encoding: Any) -> Any:
+    def _probabilities(self, encoding: BatchEncoding) -> torch.Tensor:
         import torch
 
         inputs = {

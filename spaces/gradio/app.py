@@ -1,4 +1,5 @@
-"""Entry point of the Space: the NER demo of `ner_demo/`, configured by `demo.json` beside this file.
+"""Entry point of the Space: the NER demo of `ner_demo/` (the workspace's `demo/runtime/`, which imports the
+`portable/` package beside it), configured by `demo.json` beside this file.
 
 Run it anywhere with `pip install -r requirements.txt && python app.py` (http://127.0.0.1:7860;
 GRADIO_SERVER_NAME / GRADIO_SERVER_PORT change the address, as on Hugging Face Spaces). The model is

@@ -1,4 +1,5 @@
-"""A realistic run folder for the cards tests, made with the real modules where they exist.
+"""A realistic run folder for the cards tests (three annotators, a scored model with planted errors, an
+instruction model's answers), made with the real modules where they exist.
 
     run = build_run(tmp_path / "runs" / "demo")              # dataset + annotations + agreement + model
     run = build_run(tmp_path / "runs" / "bare", model=False, annotations=False)
@@ -9,61 +10,20 @@
   answers the first twelve documents and adds a wrong span), scored by `annotate.agreement.report` and
   adjudicated by `annotate.adjudication.spans`;
 - models/ner/: test_predictions.jsonl (gold from the `tokens` view, predictions with three planted
-  errors), metrics.json scored by seqeval (strict IOB2) exactly as the training notebook does,
+  errors), metrics.json scored by the training notebook's own `entity_scores` (seqeval, strict IOB2),
   training.json (`TrainingInfo`) and emissions.csv with codecarbon's own columns (`EmissionsData`).
 """
 
 from __future__ import annotations
 
-import csv
-import dataclasses
 import json
+import shutil
 from pathlib import Path
 
-from runfolder import (
-    CorpusInfo,
-    Metrics,
-    RunFolder,
-    RunInfo,
-    Scores,
-    SplitMetrics,
-    TrainingInfo,
-    write_json,
-    write_text,
-)
+from run_factory.files import DURATION_S, ENERGY_KWH, documents, scores, write_emissions, write_run_json
+from runfolder import Metrics, RunFolder, TrainingInfo, write_json, write_text
 
-SAMPLE = Path(__file__).resolve().parents[1] / "annotate" / "sample" / "brat"
 ANNOTATORS = ("ana", "luis", "marta")
-EMISSIONS_KG = 0.00123456
-ENERGY_KWH = 0.0045678
-DURATION_S = 312.4
-
-
-def documents():
-    from annotate.corpus import load_corpus
-
-    return list(load_corpus(SAMPLE, "brat").documents)
-
-
-def write_run_json(run: RunFolder, **corpus_extra) -> RunInfo:
-    info = RunInfo(
-        name=run.path.name,
-        task="ner",
-        corpus=CorpusInfo(
-            path=str(SAMPLE),
-            format="brat",
-            licence="CC BY 4.0",
-            source="Somos NLP workspace sample corpus",
-            languages=["es"],
-            **corpus_extra,
-        ),
-        labels=["FARMACO", "PROTEINA"],
-        segment="document",
-        split={"source": "corpus", "seed": None},
-        versions={"annotate": "0.1.0", "argilla": "2.8.0"},
-    )
-    write_json(run.run_json, info)
-    return info
 
 
 def annotator_spans(docs) -> list:
@@ -147,31 +107,6 @@ def predicted(gold: list[str], index: int) -> list[str]:
     return pred
 
 
-def split_metrics(rows: list[dict]) -> SplitMetrics:
-    from seqeval.metrics import classification_report
-    from seqeval.scheme import IOB2
-
-    report = classification_report(
-        [r["gold"] for r in rows],
-        [r["pred"] for r in rows],
-        mode="strict",
-        scheme=IOB2,
-        output_dict=True,
-        zero_division=0,
-    )
-
-    def scores(block: dict) -> Scores:
-        return Scores(
-            precision=block["precision"],
-            recall=block["recall"],
-            f1=block["f1-score"],
-            support=int(block["support"]),
-        )
-
-    labels = [k for k in report if k not in ("micro avg", "macro avg", "weighted avg")]
-    return SplitMetrics(overall=scores(report["micro avg"]), per_label={k: scores(report[k]) for k in labels})
-
-
 def write_model(run: RunFolder) -> None:
     from datasets import load_from_disk
 
@@ -202,8 +137,10 @@ def write_model(run: RunFolder) -> None:
         Metrics(
             task="ner",
             model=str(folder),
-            validation=split_metrics(splits["validation"]),
-            test=split_metrics(splits["test"]),
+            validation=scores(
+                [r["gold"] for r in splits["validation"]], [r["pred"] for r in splits["validation"]], names
+            ),
+            test=scores([r["gold"] for r in splits["test"]], [r["pred"] for r in splits["test"]], names),
         ),
     )
     write_json(
@@ -233,50 +170,6 @@ def write_model(run: RunFolder) -> None:
         ),
     )
     write_emissions(folder / "emissions.csv")
-
-
-def write_emissions(path: Path, kg: float = EMISSIONS_KG) -> None:
-    from codecarbon.output_methods.emissions_data import EmissionsData
-
-    row = EmissionsData(
-        timestamp="2025-03-12T10:05:12",
-        project_name="finetune_ner",
-        run_id="5b0fa12a",
-        experiment_id="",
-        duration=DURATION_S,
-        emissions=kg,
-        emissions_rate=kg / DURATION_S,
-        cpu_power=42.5,
-        gpu_power=0.0,
-        ram_power=5.9,
-        cpu_energy=0.0036,
-        gpu_energy=0.0,
-        ram_energy=0.0009678,
-        energy_consumed=ENERGY_KWH,
-        water_consumed=0.0,
-        country_name="Spain",
-        country_iso_code="ESP",
-        region="madrid",
-        cloud_provider="",
-        cloud_region="",
-        os="Linux",
-        python_version="3.11.9",
-        codecarbon_version="3.3.2",
-        cpu_count=8,
-        cpu_model="Intel(R) Xeon(R) CPU",
-        gpu_count=None,
-        gpu_model=None,
-        longitude=-3.7,
-        latitude=40.4,
-        ram_total_size=15.6,
-        tracking_mode="machine",
-        on_cloud="N",
-    )
-    values = dataclasses.asdict(row)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(values))
-        writer.writeheader()
-        writer.writerow({k: "" if v is None else v for k, v in values.items()})
 
 
 def build_run(path: Path, *, model: bool = True, annotations: bool = True, **corpus_extra) -> RunFolder:
@@ -311,8 +204,6 @@ def shared_run(factory, name: str = "demo", *, cards: bool = False, **options) -
 
 
 def copy_run(run: RunFolder, destination: Path) -> RunFolder:
-    import shutil
-
     shutil.copytree(run.path, destination)
     return RunFolder(destination)
 

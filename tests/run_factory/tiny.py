@@ -1,36 +1,25 @@
-"""A tiny NER model and run folder, built in seconds, for the tests, the benchmark and trying the demo.
+"""A tiny trained NER model and run folder, built in seconds, for the demo tests and bench/demo.py.
 
     run = build_tiny_run(Path("runs/tiny"))      # dataset/, models/ner/ (+ metrics.json, emissions.csv)
     add_tiny_instruction_model(run)              # + models/instruction/ (LoRA adapter), dataset/instruction/
-    python -m demo tiny --run runs/tiny [--instruction]   # the same from the command line
 
 A WordPiece tokenizer trained with `tokenizers` on the corpus text, a 2-layer BERT with a 64-token window
 (so that any real text is windowed), trained for a few seconds on the `tokens` view: it memorises a few
 drug names and predicts little else. The files are the ones the training notebook writes, with the same
-shapes (`Metrics`, codecarbon's emissions.csv), so every later stage can run on it.
+shapes (`Metrics` scored by the notebook's `entity_scores`, codecarbon's emissions.csv), so every later
+stage can run on it.
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
-from demo.errors import DemoError
-from runfolder import (
-    CorpusInfo,
-    Metrics,
-    RunFolder,
-    RunInfo,
-    Scores,
-    SplitMetrics,
-    TrainingInfo,
-    write_json,
-)
+from run_factory.files import documents, scores, write_emissions, write_run_json
+from runfolder import Metrics, RunFolder, Scores, SplitMetrics, TrainingInfo, write_json
 
-SAMPLE = Path(__file__).resolve().parents[1] / "annotate" / "sample" / "brat"
 MAX_LENGTH = 64
-EMISSIONS_KG = 0.000123  # what the fixture's emissions.csv says: 0.123 g
+TINY_EMISSIONS_KG = 0.000123  # what the tiny model's emissions.csv says: 0.123 g
 
 
 def train_tokenizer(texts: list[str], vocab_size: int = 800):
@@ -119,91 +108,38 @@ def predict_tags(model, tokenizer, rows: list[dict[str, Any]], names: list[str])
     return out
 
 
-def scores(gold: list[list[str]], pred: list[list[str]]) -> SplitMetrics:
-    from seqeval.metrics import classification_report
-    from seqeval.scheme import IOB2
-
-    report = classification_report(gold, pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
-
-    def one(row: dict[str, float]) -> Scores:
-        return Scores(
-            precision=row["precision"], recall=row["recall"], f1=row["f1-score"], support=int(row["support"])
-        )
-
-    per_label = {k: one(v) for k, v in report.items() if not k.endswith(" avg")}
-    return SplitMetrics(overall=one(report["micro avg"]), per_label=per_label)
-
-
-def write_emissions(path: Path, kg: float = EMISSIONS_KG) -> None:
-    """A codecarbon-shaped emissions.csv (codecarbon's `emissions` column is in kg CO2eq)."""
-    row = {
-        "timestamp": "2024-01-01T00:00:00",
-        "project_name": "tiny",
-        "run_id": "tiny-0",
-        "duration": 3.2,
-        "emissions": kg,
-        "emissions_rate": kg / 3.2,
-        "energy_consumed": 0.0005,
-        "country_name": "Spain",
-        "country_iso_code": "ESP",
-        "cpu_count": 2,
-    }
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.DictWriter(out, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerow(row)
-
-
-def write_run_json(run: RunFolder, corpus: Path, labels: list[str]) -> None:
-    info = RunInfo(
-        name=run.path.name,
-        task="ner",
-        labels=labels,
-        corpus=CorpusInfo(
-            path=str(corpus),
-            format="brat",
-            licence="CC BY 4.0",
-            source="synthetic sample corpus of the workspace",
-        ),
-    )
-    write_json(run.run_json, info)
-
-
-def build_tiny_run(
-    path: Path, corpus: Path = SAMPLE, epochs: int = 40, seed: int = 0, overwrite: bool = False
-) -> RunFolder:
-    """`path`/run.json, dataset/{bigbio_kb,tokens} and models/ner/ from the brat corpus at `corpus`."""
+def build_tiny_run(path: Path, epochs: int = 40, seed: int = 0, overwrite: bool = False) -> RunFolder:
+    """`path`/run.json, dataset/{bigbio_kb,tokens} and models/ner/ from the sample corpus."""
     if path.exists() and any(path.iterdir()) and not overwrite:
-        raise DemoError(
+        raise FileExistsError(
             f"{path} is not empty: a toy run would replace its dataset and model; pick a new folder"
         )
     import datasets
 
-    from annotate.corpus import corpus_labels, load_corpus
     from annotate.views import build_views, save_views
 
     datasets.disable_progress_bars()
 
     run = RunFolder(path)
-    documents = list(load_corpus(corpus, "brat"))
-    views = build_views(documents)
+    docs = documents()
+    views = build_views(docs)
     save_views(views, run)
-    write_run_json(run, corpus, sorted(corpus_labels(documents)))
+    write_run_json(run)
     tokens = views["tokens"]
     names = tokens["train"].features["ner_tags"].feature.names
-    tokenizer = train_tokenizer([d.text for d in documents])
+    tokenizer = train_tokenizer([d.text for d in docs])
     model = tiny_model(names, tokenizer.vocab_size, seed)
     fit(model, tokenizer, list(tokens["train"]), epochs)
     int_to_str = tokens["test"].features["ner_tags"].feature.int2str
     test = list(tokens["test"])
     gold = [int_to_str(row["ner_tags"]) for row in test]
     pred = predict_tags(model, tokenizer, test, names)
-    metrics = Metrics(task="ner", model=str(run.model("ner")), test=scores(gold, pred))
+    metrics = Metrics(task="ner", model=str(run.model("ner")), test=scores(gold, pred, names))
     with run.atomic_dir(run.model("ner")) as tmp:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         write_json(tmp / "metrics.json", metrics)
-        write_emissions(tmp / "emissions.csv")
+        write_emissions(tmp / "emissions.csv", TINY_EMISSIONS_KG)
     return run
 
 
@@ -328,5 +264,5 @@ def add_tiny_instruction_model(
             tokenizer.save_pretrained(str(tmp / "merged"))
         write_json(tmp / "metrics.json", metrics)
         write_json(tmp / "training.json", training)
-        write_emissions(tmp / "emissions.csv")
+        write_emissions(tmp / "emissions.csv", TINY_EMISSIONS_KG)
     return run
