@@ -54,6 +54,7 @@ def parse_answer(task: str, text: str, strict: bool = False) -> Any:
     if task in EXTRACTION_TASKS:
         return parse_entities(text, strict)
     answer = _clean(text)
+    value: str | bool | list[str] | None
     if task == "tipado":
         value = answer.split("\n")[0].strip().rstrip(".") or None
     elif task == "mencion":
@@ -89,8 +90,9 @@ def _entity_line(line: str) -> Pair | None:
         except json.JSONDecodeError:
             return None
         label, text = (item.get("etiqueta"), item.get("texto")) if isinstance(item, dict) else (None, None)
-        ok = isinstance(label, str) and isinstance(text, str) and label.strip() and text.strip()
-        return (label.strip(), _space(text)) if ok else None
+        if isinstance(label, str) and isinstance(text, str) and label.strip() and text.strip():
+            return label.strip(), _space(text)
+        return None
     label, colon, text = line.partition(":")
     return (label.strip(), _space(text)) if colon and label.strip() and text.strip() else None
 
