@@ -87,11 +87,14 @@ test-fast: setup
 
 LINT_PATHS := annotate cards demo notebooks runfolder portable tests bench spaces
 
-# ruff (lint + format) on everything, mypy on the packages of [tool.mypy] in pyproject.toml
+# ruff (lint + format) on everything, mypy on the packages of [tool.mypy] in pyproject.toml;
+# all three run, and lint fails if any of them did
 lint: setup
-	$(VENV)/bin/ruff check $(LINT_PATHS)
-	$(VENV)/bin/ruff format --check $(LINT_PATHS)
-	$(VENV)/bin/mypy
+	@status=0; \
+	echo "ruff check"; $(VENV)/bin/ruff check $(LINT_PATHS) || status=1; \
+	echo "ruff format --check"; $(VENV)/bin/ruff format --check $(LINT_PATHS) || status=1; \
+	echo "mypy"; $(VENV)/bin/mypy || status=1; \
+	exit $$status
 
 clean-venvs:
 	rm -rf $(VENV) $(SERVER_VENV)
