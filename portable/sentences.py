@@ -7,7 +7,7 @@ uppercase letter, a digit, "¿" or "¡", or by a line break; every line break al
 abbreviations ("Dr.", "p. ej.", "i.v.", "aprox."), a lowercase initial, a list number at the start of
 a line ("1."), or a unit followed by a number or a route ("5 mg. IV").
 
-Standard library only: the demo's Space carries a copy (`ner_demo/sentences.py`) to tag what a model
+Standard library only: the demo's Space carries this package whole (`portable/`) to tag what a model
 trained on sentences sees sentence by sentence.
 """
 
