@@ -135,11 +135,8 @@ def test_only_extraction_answers_are_read_as_entities(answer: str, task: str, ex
 # -- one source for prompts and answers -------------------------------------------------------------------
 
 
-SHARED = """
-import json, sys
-from pathlib import Path
-from portable import answers, errors, generate, prompts
-
+#: two stand-in tokenizers (no chat template; one) and the prompts of both, run here and in the Space
+TOKENIZERS = """
 class Plain:
     chat_template = None
 
@@ -149,6 +146,18 @@ class Chat:
     def apply_chat_template(self, messages, tokenize, add_generation_prompt):
         return f"<user>{messages[0]['content']}</user><assistant>"
 
+def prompts_of(prompt_text):
+    tokenizers = (Plain(), Chat())
+    texts = ("Se pautó metformina.", "")
+    return [prompt_text(t, "Extraiga los fármacos.", text) for t in tokenizers for text in texts]
+"""
+SHARED = (
+    TOKENIZERS
+    + """
+import json, sys
+from pathlib import Path
+from portable import answers, errors, generate, prompts
+
 modules = (answers, errors, generate, prompts)
 out = {
     "files": [str(Path(m.__file__).resolve()) for m in modules],
@@ -156,11 +165,7 @@ out = {
     "extraction": [answers.parse_answer("extraccion", a) for a in json.loads(sys.argv[1])],
     "mencion": answers.parse_answer("mencion", "Sí."),
     "tipado": answers.parse_answer("tipado", "FARMACO."),
-    "prompts": [
-        prompts.prompt_text(t, "Extraiga los fármacos.", text)
-        for t in (Plain(), Chat())
-        for text in ("Se pautó metformina.", "")
-    ],
+    "prompts": prompts_of(prompts.prompt_text),
 }
 try:
     answers.parse_answer("otra", "x")
@@ -168,6 +173,7 @@ except ValueError:
     out["otra"] = "ValueError"
 print(json.dumps(out))
 """
+)
 SHARED_ANSWERS = ["FARMACO: a\nPROTEINA: b", "ninguna", '{"etiqueta": "X", "texto": "y"}', "basura"]
 
 
@@ -197,21 +203,9 @@ def test_the_space_copy_of_the_shared_code_behaves_like_the_workspace(
     assert copy["extraction"] == json.loads(json.dumps(expected))
     assert copy["mencion"] is True and copy["tipado"] == "FARMACO"
     assert copy["otra"] == "ValueError"
-
-    class Plain:
-        chat_template = None
-
-    class Chat:
-        chat_template = "x"
-
-        def apply_chat_template(self, messages, tokenize, add_generation_prompt):
-            return f"<user>{messages[0]['content']}</user><assistant>"
-
-    assert copy["prompts"] == [
-        portable.prompts.prompt_text(tokenizer, "Extraiga los fármacos.", text)
-        for tokenizer in (Plain(), Chat())
-        for text in ("Se pautó metformina.", "")
-    ]
+    tokenizers: dict = {}
+    exec(TOKENIZERS, tokenizers)
+    assert copy["prompts"] == tokenizers["prompts_of"](portable.prompts.prompt_text)
 
 
 # -- the app -----------------------------------------------------------------------------------------------
