@@ -1,11 +1,16 @@
-"""`python -m annotate`: the command line of the annotation stage.
+"""`python -m annotate`: the command line of the annotation stage, a thin layer over the library.
 
-Known errors (`AnnotateError`, and the run folder's `RunFolderError`) end as one line on stderr and
-exit code 1; anything else is a bug and keeps its traceback.
+Each command checks its options and calls one library function (`annotate.argilla.load.load`,
+`annotate.argilla.export.export`, ...). Known errors (`AnnotateError`, and the run folder's
+`RunFolderError`) end as one line on stderr and exit code 1; the Argilla SDK's and httpx's errors were
+already turned into `AnnotateError`s by `annotate.argilla.api`; anything else is a bug and keeps its
+traceback. The SDK itself (`argilla`), `datasets` and `transformers` are imported only inside the
+functions that use them, so `--help` starts fast.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -13,9 +18,25 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 
+from annotate.argilla.client import connect, quiet_sdk
+from annotate.argilla.client import dataset as find_dataset
+from annotate.argilla.client import workspace as get_workspace
+from annotate.argilla.curation import build_curation
+from annotate.argilla.curators import Curation
+from annotate.argilla.export import export as run_export
+from annotate.argilla.load import LoadOptions
+from annotate.argilla.load import load as run_load
+from annotate.argilla.simulate import simulate as run_simulate
+from annotate.argilla.team import create_team, default_secrets_file, read_team
 from annotate.errors import AnnotateError
-from runfolder import RunFolderError
+from annotate.hub import push_dataset, require_token
+from annotate.local.serve import LocalArgilla, ServeOptions, banner
+from annotate.quickstart import main as run_quickstart
+from annotate.remix.samples import DEFAULT_TEMPLATES
+from annotate.remix.samples import remix as run_remix
+from runfolder import RunFolder, RunFolderError
 
 app = typer.Typer(
     help="Corpus import -> Argilla projects -> local Argilla server -> export, agreement, adjudication.",
@@ -57,8 +78,6 @@ def serve(
 
     Example: python -m annotate serve --home .argilla --port 6900
     """
-    from annotate.local.serve import LocalArgilla, ServeOptions, banner
-
     options = ServeOptions(
         home=home, host=host, port=port, database_url=database_url, redis_url=redis_url, workers=workers
     )
@@ -127,15 +146,7 @@ def load(
     Example: python -m annotate load --corpus ../shared/data/pharmaconer --format brat --task ner
     --dataset pharmaconer --suggestions gold --min-submitted 3 --licence CC-BY-4.0 --skip-invalid
     """
-    import os
-
     os.environ.setdefault("TQDM_DISABLE", "1")  # the SDK's per-batch bars: `load` shows its own progress
-    from rich.progress import Progress
-
-    from annotate.argilla.client import connect, quiet_sdk
-    from annotate.argilla.load import LoadOptions
-    from annotate.argilla.load import load as run_load
-
     quiet_sdk()
 
     options = LoadOptions(
@@ -186,10 +197,6 @@ def simulate(
 
     Example: python -m annotate simulate --dataset pharmaconer --annotators 3 --noise 0.1 --seed 13
     """
-    from annotate.argilla.client import connect
-    from annotate.argilla.client import dataset as find_dataset
-    from annotate.argilla.simulate import simulate as run_simulate
-
     client = connect()
     report = run_simulate(client, find_dataset(client, dataset, workspace), annotators, noise, seed)
     typer.echo(
@@ -219,17 +226,8 @@ def export(
 
     Example: python -m annotate export --dataset pharmaconer --run runs/pharmaconer
     """
-    from annotate.argilla.client import connect
-    from annotate.argilla.client import dataset as find_dataset
-    from annotate.argilla.export import export as run_export
-    from runfolder import RunFolder
-
     if push_to_hub:
-        from annotate.hub import require_token
-
         require_token()
-    from annotate.argilla.export import Curation
-
     client = connect()
     report = run_export(client, find_dataset(client, dataset, workspace), RunFolder(run), seed)
     typer.echo(
@@ -242,8 +240,6 @@ def export(
     if report.documents_pending:
         typer.echo(f"{report.documents_pending} documents are not fully annotated yet and were left out")
     if push_to_hub:
-        from annotate.hub import push_dataset
-
         typer.echo(f"pushed to {push_dataset(RunFolder(run), push_to_hub)}")
 
 
@@ -268,10 +264,6 @@ def remix(
 
     Example: python -m annotate remix --run runs/pharmaconer --per-record 2 --seed 13
     """
-    from annotate.remix.samples import DEFAULT_TEMPLATES
-    from annotate.remix.samples import remix as run_remix
-    from runfolder import RunFolder
-
     report = run_remix(RunFolder(run), templates or DEFAULT_TEMPLATES, per_record, seed)
     total = sum(report.splits.values())
     typer.echo(
@@ -302,12 +294,6 @@ def adjudicate(
 
     Example: python -m annotate adjudicate --dataset pharmaconer --curator ana --curator ben
     """
-    from rich.progress import Progress
-
-    from annotate.argilla.client import connect
-    from annotate.argilla.client import dataset as find_dataset
-    from annotate.argilla.curation import build_curation
-
     client = connect()
     with Progress(transient=True) as progress:
         report = build_curation(client, find_dataset(client, dataset, workspace), curator or [], progress)
@@ -341,10 +327,6 @@ def team(
 
     Example: python -m annotate team --file equipo.csv --workspace pharmaconer
     """
-    from annotate.argilla.client import connect, quiet_sdk
-    from annotate.argilla.client import workspace as get_workspace
-    from annotate.argilla.team import create_team, default_secrets_file, read_team
-
     quiet_sdk()
     members = read_team(file)
     client = connect()
@@ -363,10 +345,6 @@ def quickstart() -> None:
 
     Example: QUICKSTART_EXIT=1 python -m annotate quickstart
     """
-    import signal
-
-    from annotate.quickstart import main as run_quickstart
-
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     run_quickstart()
 
@@ -374,12 +352,6 @@ def quickstart() -> None:
 def main() -> None:
     try:
         app()
-    except (AnnotateError, RunFolderError) as exc:
+    except (AnnotateError, RunFolderError) as exc:  # the SDK's own errors became AnnotateErrors in argilla/
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except Exception as exc:
-        if type(exc).__module__.startswith("argilla._exceptions"):  # the server said no: one line
-            cause = exc.__cause__ or exc
-            typer.echo(f"error: Argilla refused the request: {cause}", err=True)
-            sys.exit(1)
-        raise

@@ -11,10 +11,6 @@ callers can catch it either way. The SDK's and httpx's own errors never leave `a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from annotate.corpus.problems import ImportProblem
 
 
 class AnnotateError(Exception):
@@ -48,7 +44,13 @@ class CredentialsError(ServeError, ValueError):
 
 
 class ArgillaConnectionError(AnnotateError, ConnectionError):
-    """Argilla is not configured, not reachable, refuses the key, or stopped answering."""
+    """Argilla is not configured, not reachable, refuses the key, or stopped answering.
+
+    `transport` names the httpx failure (ConnectError, ReadError, ...) when the server was lost."""
+
+    def __init__(self, message: str, transport: str | None = None) -> None:
+        super().__init__(message)
+        self.transport = transport
 
 
 class ArgillaRequestError(AnnotateError, OSError):
@@ -150,6 +152,6 @@ class InstructionFileError(CorpusError):
 class InvalidCorpusError(CorpusError):
     """One or more problems in the corpus; `.problems` lists every one of them (`ImportProblem`)."""
 
-    def __init__(self, message: str, problems: Sequence[ImportProblem]) -> None:
+    def __init__(self, message: str, problems: Sequence[object]) -> None:  # ImportProblems
         super().__init__(message)
         self.problems = problems

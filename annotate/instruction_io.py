@@ -165,7 +165,7 @@ def to_row(where: str, number: int, record: dict[str, Any], stem: str) -> Instru
     for column in ("instruction", "output"):
         if not (record[column] or "").strip():
             raise InstructionFileError(f"{where}:{number}: empty {column}; write one or remove the record")
-    extra = {c: str(record[c]) for c in OPTIONAL if record.get(c) not in (None, "")}
+    extra: dict[str, Any] = {c: str(record[c]) for c in OPTIONAL if record.get(c) not in (None, "")}
     if record.get("input_offset") is not None:
         extra["input_offset"] = int(record["input_offset"])
     if record.get("entities"):

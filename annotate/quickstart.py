@@ -14,6 +14,8 @@ DEMO_PORT.
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import subprocess
 import sys
@@ -21,8 +23,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotate.errors import AnnotateError
+from annotate.errors import QuickstartError
 from annotate.local.processes import free_port, http_ok
+from annotate.local.serve import LocalArgilla, ServeOptions
+from runfolder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "annotate" / "sample"
@@ -44,7 +48,7 @@ class Journey:
         result = subprocess.run(argv, cwd=ROOT, env=self.env)
         self.timings[name] = time.monotonic() - started
         if result.returncode != 0:
-            raise AnnotateError(
+            raise QuickstartError(
                 f"the quickstart stopped at stage '{name}' (exit code {result.returncode}); "
                 f"fix what it printed above and re-run `make quickstart` or that stage alone"
             )
@@ -177,17 +181,13 @@ def start_demo(journey: Journey, port: int) -> subprocess.Popen:
             return demo
         time.sleep(1)
     demo.kill()
-    raise AnnotateError(
+    raise QuickstartError(
         f"the demo did not answer on port {port}; run `make demo RUN={journey.run}` to see why"
     )
 
 
 def summary(journey: Journey, argilla_url: str, login: str, demo_url: str | None) -> str:
     """Every artifact with its path, where to log in, and the headline numbers read from the run folder."""
-    import json
-
-    from runfolder import RunFolder
-
     run = RunFolder(journey.run)
     lines = [f"\nThe journey is written in {run.path}/:"]
     for path in sorted(p for p in run.path.rglob("*") if p.is_file() and p.parent in _listed(run)):
@@ -203,7 +203,7 @@ def summary(journey: Journey, argilla_url: str, login: str, demo_url: str | None
         )
     for task, name in (("ner", "NER"), ("instruction", "LLM (LoRA)")):
         lines += model_lines(run.model(task), name)
-    slowest = max(journey.timings, key=journey.timings.get)
+    slowest = max(journey.timings, key=lambda stage: journey.timings[stage])
     lines.append(
         "Stage times: "
         + ", ".join(f"{k} {v:.0f} s" for k, v in journey.timings.items())
@@ -214,9 +214,6 @@ def summary(journey: Journey, argilla_url: str, login: str, demo_url: str | None
 
 def model_lines(folder: Path, name: str) -> list[str]:
     """The test score and the training emissions of one model folder, as measured (nothing when absent)."""
-    import csv
-    import json
-
     lines = []
     metrics = folder / "metrics.json"
     if metrics.exists():
@@ -263,8 +260,6 @@ def main() -> None:
         if os.environ.get("ARGILLA_API_URL") and os.environ.get("ARGILLA_API_KEY"):
             url, login = os.environ["ARGILLA_API_URL"], "(your Argilla; log in as usual)"
         else:
-            from annotate.local.serve import LocalArgilla, ServeOptions
-
             started = time.monotonic()
             home = Path(os.environ.get("ARGILLA_HOME") or ".argilla")
             print(f"== local Argilla: python -m annotate serve --home {home}", flush=True)
@@ -272,6 +267,7 @@ def main() -> None:
             argilla.start()
             journey.timings["argilla"] = time.monotonic() - started
             creds = argilla.credentials
+            assert creds is not None, "start() sets the credentials"
             url, login = argilla.url, f"login {creds.username} / {creds.password}"
             journey.env.update(ARGILLA_API_URL=argilla.url, ARGILLA_API_KEY=argilla.api_key)
         annotation_stages(journey, simulate)
@@ -290,7 +286,9 @@ def main() -> None:
         print(summary(journey, url, login, demo_url), flush=True)
         if not leave:
             print("\nCtrl-C stops Argilla and the demo.", flush=True)
-            while demo.poll() is None and (argilla is None or argilla.dead_child() is None):
+            while demo is not None and demo.poll() is None:
+                if argilla is not None and argilla.dead_child() is not None:
+                    break
                 time.sleep(1)
     except KeyboardInterrupt:
         print("\nstopping ...", flush=True)

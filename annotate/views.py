@@ -1,4 +1,6 @@
-"""The dataset views of a run: Documents -> `dataset/bigbio_kb` and `dataset/tokens` DatasetDicts.
+"""The dataset views of a run: Documents -> `dataset/bigbio_kb` and `dataset/tokens` DatasetDicts, and
+instruction rows -> `dataset/instruction` (written by `annotate remix` and by the export of a reviewed
+instruction project).
 
     views = build_views(documents)            # {"bigbio_kb": DatasetDict, "tokens": DatasetDict}
     save_views(views, RunFolder("runs/demo"))  # each written atomically with save_to_disk
@@ -15,11 +17,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from annotate.corpus import Document, Entity, corpus_labels
+from annotate.errors import RemixError
 from runfolder import RunFolder
+
+if TYPE_CHECKING:
+    from datasets import DatasetDict, Features
 
 SPLIT_NAMES = {
     "train": "train",
@@ -153,10 +159,10 @@ def _trigger(document: Document, trigger_id: str) -> dict[str, Any]:
     return {"text": list(entity.text), "offsets": [[s.start, s.end] for s in entity.offsets]}
 
 
-def bigbio_kb_features():
+def bigbio_kb_features() -> Features:
     from datasets import Features, Sequence, Value
 
-    def span_list(extra: dict | None = None):
+    def span_list(extra: dict[str, Any] | None = None) -> dict[str, Any]:
         return {"text": Sequence(Value("string")), "offsets": Sequence([Value("int32")]), **(extra or {})}
 
     normalized = [{"db_name": Value("string"), "db_id": Value("string")}]
@@ -190,7 +196,7 @@ def bigbio_kb_features():
     )
 
 
-def tokens_features(labels: Iterable[str]):
+def tokens_features(labels: Iterable[str]) -> Features:
     from datasets import ClassLabel, Features, Sequence, Value
 
     return Features(
@@ -203,7 +209,7 @@ def tokens_features(labels: Iterable[str]):
     )
 
 
-def build_views(documents: Sequence[Document], description: str = "") -> dict[str, Any]:
+def build_views(documents: Sequence[Document], description: str = "") -> dict[str, DatasetDict]:
     """DatasetDicts for `bigbio_kb` and `tokens`, one row per document, by split."""
     from datasets import Dataset, DatasetDict, DatasetInfo
 
@@ -212,7 +218,7 @@ def build_views(documents: Sequence[Document], description: str = "") -> dict[st
         by_split.setdefault(split_name(document.split), []).append(document)
     text = " ".join(filter(None, [description, NESTING_NOTE]))
 
-    def view(row, features) -> DatasetDict:
+    def view(row: Callable[[Document], dict[str, Any]], features: Features) -> DatasetDict:
         return DatasetDict(
             {
                 split: Dataset.from_list(
@@ -230,7 +236,65 @@ def build_views(documents: Sequence[Document], description: str = "") -> dict[st
     }
 
 
-def save_views(views: dict[str, Any], run: RunFolder) -> None:
+def save_views(views: dict[str, DatasetDict], run: RunFolder) -> None:
     for name, dataset_dict in views.items():
         with run.atomic_dir(run.dataset_view(name)) as tmp:
             dataset_dict.save_to_disk(str(tmp))
+
+
+# -- the instruction view (annotate remix, and the export of reviewed instructions) ---------------------
+
+
+def save_instruction_view(
+    run: RunFolder, by_split: dict[str, list[dict[str, Any]]], description: str = ""
+) -> None:
+    """`dataset/instruction` (one Dataset per split, `instruction_features`), written atomically."""
+    from datasets import Dataset, DatasetDict, DatasetInfo
+
+    check_splits((r["source_record"], split) for split, rows in by_split.items() for r in rows)
+    features = instruction_features()
+    data = DatasetDict(
+        {
+            split: Dataset.from_list(
+                [{k: r[k] for k in features} for r in rows],
+                features=features,
+                info=DatasetInfo(description=description, features=features),
+            )
+            for split, rows in sorted(by_split.items())
+        }
+    )
+    with run.atomic_dir(run.dataset_view("instruction")) as tmp:
+        data.save_to_disk(str(tmp))
+
+
+def check_splits(ids_and_splits: Iterable[tuple[str, str | None]]) -> None:
+    seen: dict[str, str] = {}
+    for doc_id, split in ids_and_splits:
+        name = split_name(split)
+        if seen.setdefault(doc_id, name) != name:
+            raise RemixError(
+                f"document {doc_id!r} is in splits {seen[doc_id]!r} and {name!r}; a record must be in "
+                "one split only (re-run `python -m annotate export`)"
+            )
+
+
+def instruction_features() -> Features:
+    """The columns of `dataset/instruction` (remix and the export of reviewed instructions)."""
+    from datasets import Features, Sequence, Value
+
+    entity = {
+        "type": Value("string"),
+        "text": Sequence(Value("string")),
+        "offsets": Sequence([Value("int32")]),
+    }
+    strings = (
+        "id instruction input output task template_id source_record idioma pais dominio tarea fuente licencia"
+    )
+    return Features(
+        {
+            **{name: Value("string") for name in strings.split()},
+            "input_offset": Value("int32"),
+            "entities": [entity],
+            "calidad": Value("float32"),
+        }
+    )

@@ -39,9 +39,9 @@ console = Console()
 def plain_records(options: LoadOptions) -> tuple[list, object]:
     """The `rg.Record`s and settings `annotate load` builds, made with the same functions (not timed)."""
     from annotate.argilla import templates
-    from annotate.argilla.load import corpus_labels, has_overlaps, to_records
-    from annotate.corpus import load_corpus
+    from annotate.argilla.load import to_records
     from annotate.argilla.records import drafts
+    from annotate.corpus import corpus_labels, has_overlaps, load_corpus
 
     documents = list(load_corpus(options.corpus, options.format, skip_invalid=True))
     labels = corpus_labels(documents)

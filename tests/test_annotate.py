@@ -261,6 +261,41 @@ def test_unreachable_server_is_one_line(server, tmp_path: Path) -> None:
     )
 
 
+def test_a_request_argilla_refuses_is_one_line(server, client, tmp_path: Path) -> None:
+    """An annotator's key may not create datasets: the server's 403 (raised by the SDK) ends as one line
+    naming the server, what the command was doing and what to do; nothing is created."""
+    import argilla as rg
+    import httpx
+
+    from annotate.argilla.client import workspace
+
+    ws = workspace(client, "rechazo")
+    user = (
+        client.users("sin.permiso")
+        or rg.User(
+            username="sin.permiso", password="clave-de-prueba-1", role="annotator", client=client
+        ).create()
+    )
+    if "sin.permiso" not in {u.username for u in ws.users}:
+        ws.add_user(user)
+    users = httpx.get(
+        f"{server.url}/api/v1/users", headers={"X-Argilla-Api-Key": server.api_key}, timeout=30
+    ).json()["items"]
+    key = next(u["api_key"] for u in users if u["username"] == "sin.permiso")
+    result = cli(
+        server,
+        *("load", "--corpus", str(SAMPLE), "--dataset", "sin-permiso", "--workspace", "rechazo"),
+        *("--run", str(tmp_path / "run")),
+        env={"ARGILLA_API_KEY": key},
+    )
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    refused = f"error: Argilla at {server.url} refused a request while loading {SAMPLE} into dataset"
+    assert result.stderr.startswith(f"{refused} 'sin-permiso' ("), result.stderr
+    assert "ForbiddenError" in result.stderr
+    assert result.stderr.strip().endswith("needs the ARGILLA_API_KEY of an owner or admin"), result.stderr
+    assert client.datasets("sin-permiso") is None
+
+
 def test_a_name_taken_by_another_task_is_refused(server, client, tmp_path: Path) -> None:
     import argilla as rg
 

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from annotate.agreement.types import Metric
 
+if TYPE_CHECKING:
+    import numpy as np
+
 Items = Mapping[Any, Mapping[str, Hashable]]  # item id -> {annotator: value}
 Level = Literal["nominal", "ordinal"]
+H = TypeVar("H", bound=Hashable)  # an answer value
 
 NO_PAIRABLE = "no {unit} was answered by 2 or more annotators"
 
@@ -40,6 +42,8 @@ def _pairable(items: Items) -> list[list[Hashable]]:
 
 def percent_agreement(items: Items, unit: str = "items") -> Metric:
     """Mean over items (answered by >= 2 annotators) of the share of annotator pairs that agree."""
+    import numpy as np
+
     pairable = _pairable(items)
     if not pairable:
         return Metric.undefined(NO_PAIRABLE.format(unit=unit[:-1]), unit=unit)
@@ -56,7 +60,7 @@ def cohen_kappa(items: Items, a: str, b: str, unit: str = "items") -> Metric:
     return cohen_kappa_counts(pairs, a, b, unit)
 
 
-def cohen_kappa_counts(pairs: Mapping[tuple[Hashable, Hashable], int], a: str, b: str, unit: str) -> Metric:
+def cohen_kappa_counts(pairs: Mapping[tuple[H, H], int], a: str, b: str, unit: str) -> Metric:
     """Cohen's kappa from the counts of each (a's value, b's value) pair over the items both answered."""
     n = sum(pairs.values())
     if not n:
@@ -84,7 +88,7 @@ def fleiss_kappa(items: Items, annotators: Sequence[str], unit: str = "items") -
 
 
 def fleiss_kappa_counts(
-    rows: Mapping[tuple[Hashable, ...], int], annotators: Sequence[str], unit: str = "items"
+    rows: Mapping[tuple[H, ...], int], annotators: Sequence[str], unit: str = "items"
 ) -> Metric:
     """Fleiss' kappa from the counts of each row of answers (one value per annotator, in order); items
     with the same answers are tallied once (most tokens are "O" for everybody)."""
@@ -113,6 +117,8 @@ def fleiss_kappa_counts(
 
 
 def _distances(domain: Sequence[Hashable], n_v: np.ndarray, level: Level) -> np.ndarray:
+    import numpy as np
+
     size = len(domain)
     if level == "nominal":
         return 1.0 - np.eye(size)
@@ -131,6 +137,8 @@ def krippendorff_alpha(items: Items, level: Level = "nominal", unit: str = "item
     Built on the coincidence matrix (Krippendorff 2011, "Computing Krippendorff's alpha-reliability");
     ordinal values must be sortable (ratings). Matches `krippendorff.alpha` on the same data.
     """
+    import numpy as np
+
     pairable = _pairable(items)
     if not pairable:
         return Metric.undefined(NO_PAIRABLE.format(unit=unit[:-1]), unit=unit)

@@ -19,22 +19,28 @@ takes that answer over the vote. Record ids are the original ones.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from annotate.adjudication.spans import adjudicate_spans
+from annotate.adjudication.spans import AdjudicatedRecord, adjudicate_spans
+from annotate.agreement.report import SpanAnnotation
+from annotate.agreement.types import LabelledSpan
 from annotate.argilla import templates
-from annotate.argilla.export import (
-    CURATION_SUFFIX,
+from annotate.argilla.answers import read_answers, span_inputs
+from annotate.argilla.api import RecordItem, api_errors
+from annotate.argilla.curators import (
     CURATOR_ROLES,
     curated_answers,
+    curation_dataset_name,
     curation_workspace_name,
-    read_answers,
-    span_inputs,
 )
-from annotate.argilla.load import chunks, create_dataset
-from annotate.errors import AnnotateError
+from annotate.argilla.datasets import Target, chunks, create_dataset, log_records
+from annotate.errors import ArgillaNotFoundError, TemplateError
+
+if TYPE_CHECKING:
+    import argilla as rg
+    from rich.progress import Progress
 
 GUIDELINES = """# Guía de curación
 
@@ -67,7 +73,7 @@ def annotator_field(username: str) -> str:
     return "texto_" + re.sub(r"[^a-z0-9_]", "_", username.lower())
 
 
-def curation_settings(labels: list[str], annotators: list[str]) -> Any:
+def curation_settings(labels: list[str], annotators: list[str]) -> rg.Settings:
     import argilla as rg
 
     questions = [
@@ -108,11 +114,11 @@ def curation_settings(labels: list[str], annotators: list[str]) -> Any:
     )
 
 
-def spans_value(spans: Any) -> list[dict]:
+def spans_value(spans: Iterable[SpanAnnotation | LabelledSpan]) -> list[dict[str, int | str]]:
     return [{"start": s.start, "end": s.end, "label": s.label} for s in spans]
 
 
-def answer_text(text: str, name: str, spans: list | None) -> str:
+def answer_text(text: str, name: str, spans: list[SpanAnnotation] | None) -> str:
     """An annotator's copy of the text: as it is when they marked spans, else says what they did."""
     if spans is None:
         return f"SIN RESPUESTA ({name} no respondió este registro)"
@@ -121,8 +127,8 @@ def answer_text(text: str, name: str, spans: list | None) -> str:
     return text
 
 
-def answers_summary(answers: dict[str, list | None]) -> str:
-    def one(spans: list | None) -> str:
+def answers_summary(answers: dict[str, list[SpanAnnotation] | None]) -> str:
+    def one(spans: list[SpanAnnotation] | None) -> str:
         if spans is None:
             return "sin respuesta"
         return f"{len(spans)} entidades" if spans else "sin entidades"
@@ -130,7 +136,12 @@ def answers_summary(answers: dict[str, list | None]) -> str:
     return " · ".join(f"{name}: {one(spans)}" for name, spans in answers.items())
 
 
-def curation_record(record: Any, reasons: set[str], decided: Any, answers: dict[str, list | None]) -> Any:
+def curation_record(
+    record: RecordItem,
+    reasons: set[str],
+    decided: AdjudicatedRecord,
+    answers: dict[str, list[SpanAnnotation] | None],
+) -> rg.Record:
     """One record for the curator: the majority's spans to correct, and each annotator's answer."""
     import argilla as rg
 
@@ -151,14 +162,16 @@ def curation_record(record: Any, reasons: set[str], decided: Any, answers: dict[
     return rg.Record(id=record.id, fields=fields, suggestions=suggestions, metadata=metadata)
 
 
-def curation_workspace(client: Any, dataset: Any, curators: Sequence[str]) -> tuple[Any, list[str]]:
+def curation_workspace(
+    client: rg.Argilla, dataset: rg.Dataset, curators: Sequence[str]
+) -> tuple[rg.Workspace, list[str]]:
     """`<workspace>-curacion` (created when missing) with the named curators in it; its members."""
     import argilla as rg
 
     known = {u.username: u for u in client.users}
     unknown = [name for name in curators if name not in known]
     if unknown:
-        raise AnnotateError(
+        raise ArgillaNotFoundError(
             f"no user {', '.join(map(repr, unknown))} on {client.api_url}; create the account first "
             "(`python -m annotate team`) or check the name"
         )
@@ -173,12 +186,22 @@ def curation_workspace(client: Any, dataset: Any, curators: Sequence[str]) -> tu
 
 
 def build_curation(
-    client: Any, dataset: Any, curators: Sequence[str] = (), progress: Any = None
+    client: rg.Argilla, dataset: rg.Dataset, curators: Sequence[str] = (), progress: Progress | None = None
+) -> CurationReport:
+    """Put the records the majority vote could not settle into `<name>-curacion` (see the module
+    docstring); a re-run updates them, curators' answers stay."""
+    kept = f"records already in {curation_dataset_name(dataset)!r} are kept (a re-run updates them)"
+    with api_errors(client, f"building the curation dataset of {dataset.name!r}", kept):
+        return _build_curation(client, dataset, curators, progress)
+
+
+def _build_curation(
+    client: rg.Argilla, dataset: rg.Dataset, curators: Sequence[str], progress: Progress | None
 ) -> CurationReport:
     import argilla as rg
 
     if templates.task_of(dataset) != "ner":
-        raise AnnotateError(
+        raise TemplateError(
             f"dataset {dataset.name!r} is not an NER project; adjudicate handles span projects"
         )
     users = {str(u.id): u.username for u in client.users}
@@ -195,7 +218,9 @@ def build_curation(
     for item in result.review:
         reasons.setdefault(item.record_id, set()).add(item.reason)
     annotators = sorted({s.annotator for s in submissions})
-    by_annotator: dict[tuple[str, str], list] = {(s.record_id, s.annotator): [] for s in submissions}
+    by_annotator: dict[tuple[str, str], list[SpanAnnotation]] = {
+        (s.record_id, s.annotator): [] for s in submissions
+    }
     for span in spans:
         by_annotator[(span.record_id, span.annotator)].append(span)
     decided = {r.record_id: r for r in result.records}
@@ -210,7 +235,7 @@ def build_curation(
         if record.id in reasons
     ]
     workspace, members = curation_workspace(client, dataset, curators)
-    name = dataset.name + CURATION_SUFFIX
+    name = curation_dataset_name(dataset)
     labels = list(dataset.settings.questions[templates.SPAN_QUESTION].labels)
     curation = client.datasets(name=name, workspace=workspace)
     if curation is None:
@@ -221,7 +246,7 @@ def build_curation(
     else:
         check_annotator_questions(curation, annotators)
     if curation_records:
-        log_curation(curation, curation_records, progress)
+        log_curation(workspace, curation, curation_records, progress)
     counts: dict[str, int] = {}
     for found in reasons.values():
         for reason in found:
@@ -231,20 +256,18 @@ def build_curation(
     )
 
 
-def check_annotator_questions(curation: Any, annotators: list[str]) -> None:
+def check_annotator_questions(curation: rg.Dataset, annotators: list[str]) -> None:
     have = {q.name for q in curation.settings.questions}
     missing = [n for n in annotators if annotator_question(n) not in have]
     if missing:
-        raise AnnotateError(
+        raise TemplateError(
             f"{curation.name!r} has no question for annotators {missing} who answered since it was made; "
             "delete it in the UI (its curated answers go with it) and run adjudicate again"
         )
 
 
-def log_curation(curation: Any, records: list, progress: Any = None) -> None:
+def log_curation(
+    workspace: rg.Workspace, curation: rg.Dataset, records: list[rg.Record], progress: Progress | None = None
+) -> None:
     """Upsert the records (matched by id: a re-run updates them, curators' answers stay)."""
-    task = progress.add_task(f"logging to {curation.name}", total=len(records)) if progress else None
-    for batch in chunks(records, 250):
-        curation.records.log(batch, batch_size=len(batch))
-        if progress is not None:
-            progress.advance(task, len(batch))
+    log_records(Target(workspace, curation, False, len(records)), chunks(records, 250), progress)

@@ -1,11 +1,11 @@
 """`annotate export`: an Argilla NER project -> the run folder.
 
-Reads every record with its responses (and the curation dataset `<name>-curacion` of the curation
-workspace `<workspace>-curacion` when there is one, see `curated_answers`), then writes, only after
-everything was computed and as ONE piece (staged in `.stage-export/`, swapped in under a journal, see
-`runfolder.stage`: a kill leaves the previous export or the new one, never a mix):
-`annotations.parquet` (one row per record x annotator x question; user ids and names, never keys; the
-response's own inserted_at/updated_at, read from the REST API since the SDK drops them),
+Reads every record with its responses (`annotate.argilla.answers`) and the curators' decisions in
+`<name>-curacion` of the workspace `<workspace>-curacion` when there is one
+(`annotate.argilla.curators`), then writes, only after everything was computed and as ONE piece (staged
+in `.stage-export/`, swapped in under a journal, see `runfolder.stage`: a kill leaves the previous
+export or the new one, never a mix): `annotations.parquet` (one row per record x annotator x question;
+user ids and names, never keys; the response's own inserted_at/updated_at, which the SDK drops),
 `agreement.json`, `review.jsonl` (what a person should still look at, and why), `run.json`, and
 `dataset/bigbio_kb` + `dataset/tokens` with one row per document (an instruction project gives
 `dataset/instruction` instead, see `export_instructions`): records are reassembled into their
@@ -17,30 +17,27 @@ review.jsonl. Documents without a split in the corpus get a seeded 80/10/10 spli
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotate.adjudication.spans import Adjudication, adjudicate_spans
-from annotate.agreement.report import SpanAnnotation, Submission, compute_agreement
+from annotate.agreement.report import Agreement, RatingAnnotation, compute_agreement
 from annotate.argilla import templates
-from annotate.argilla.client import ArgillaConnectionError
+from annotate.argilla.answers import Answer, ResponseTimes, read_answers, span_inputs
+from annotate.argilla.api import RecordItem, api_errors
+from annotate.argilla.curators import Curation, curated_answers
 from annotate.corpus import Document, Entity, Span
-from annotate.errors import AnnotateError
-from annotate.views import build_views, save_views, split_name
+from annotate.errors import ExportError
+from annotate.instruction_io import Review, decide, reviewed_row
+from annotate.views import build_views, save_instruction_view, save_views, split_name
 from runfolder import ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json, write_text
 from runfolder.stage import pause, staged
 
-CURATION_SUFFIX = "-curacion"  # of the curation dataset and of its workspace
-CURATOR_ROLES = ("owner", "admin")  # Argilla lets them into every workspace: they may always curate
-
-
-class ExportError(AnnotateError, ValueError):
-    """The project cannot be exported (yet)."""
+if TYPE_CHECKING:
+    import argilla as rg
 
 
 @dataclass
@@ -57,152 +54,10 @@ class ExportReport:
     ignored_curation: dict[str, int] = field(default_factory=dict)  # username -> answers not from a curator
 
 
-@dataclass(frozen=True)
-class Answer:
-    record_id: str
-    annotator: str
-    user_id: str
-    question: str
-    value: Any
-    status: str
-
-
-@dataclass(frozen=True)
-class RecordData:
-    """A record as the REST API lists it (`id` is the external id, as the SDK's `Record.id`)."""
-
-    id: str
-    fields: dict
-    metadata: dict
-
-
-def read_answers(
-    client: Any, dataset: Any, users: dict[str, str], items: list[dict] | None = None
-) -> tuple[list[RecordData], list[Answer], dict[tuple[str, str], tuple[str, str]]]:
-    """Every record, every answer (one per question; a discard without values is one answer with question
-    ""), and each response's (inserted_at, updated_at) by (record id, user id): one paged read of the REST
-    API, which also keeps what the SDK drops (response times, a discard that carries no answer)."""
-    items = record_items(client, dataset) if items is None else items
-    records = [RecordData(i["external_id"], i.get("fields") or {}, i.get("metadata") or {}) for i in items]
-    answers, times = [], {}
-    for item in items:
-        rid = item["external_id"]
-        for response in item.get("responses") or []:
-            user, values = response["user_id"], response.get("values") or {}
-            who, status = users.get(user, user), response["status"]
-            times[(rid, user)] = (response["inserted_at"], response["updated_at"])
-            answers += [Answer(rid, who, user, q, v.get("value"), status) for q, v in values.items()]
-            if not values:
-                answers.append(Answer(rid, who, user, "", None, status))
-    return records, answers, times
-
-
-@dataclass(frozen=True)
-class Curation:
-    """The curators' decisions, by the original record id, and the curation answers that do not count."""
-
-    spans: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
-    curators: tuple[str, ...] = ()  # who decided at least one record
-    ignored: dict[str, int] = field(default_factory=dict)  # username -> submitted answers not counted
-
-    def ignored_line(self) -> str | None:
-        if not self.ignored:
-            return None
-        who = ", ".join(f"{name} ({n})" for name, n in sorted(self.ignored.items()))
-        return (
-            f"ignored {sum(self.ignored.values())} curation answers from users who may not curate: {who} "
-            f"(name curators with `python -m annotate adjudicate --curator USER`)"
-        )
-
-
-def curation_workspace_name(dataset: Any) -> str:
-    return dataset.workspace.name + CURATION_SUFFIX
-
-
-def may_curate(client: Any, curation_workspace: Any) -> set[str]:
-    """User ids whose curation answers count: owners and admins, and the members of the curation workspace
-    (only `adjudicate --curator` or an owner/admin adds anyone to it)."""
-    allowed = {str(u.id) for u in client.users if u.role in CURATOR_ROLES}
-    return allowed | {str(u.id) for u in curation_workspace.users}
-
-
-def curated_answers(client: Any, dataset: Any, users: dict[str, str]) -> Curation:
-    """Submitted curator answers of `<name>-curacion` in `<workspace>-curacion`; when several curators
-    answered a record the latest answer wins. A curation dataset left in the annotators' own workspace
-    (made before curation moved apart) is read only to report its answers as ignored."""
-    ignored: Counter[str] = Counter()
-    legacy = client.datasets(name=dataset.name + CURATION_SUFFIX, workspace=dataset.workspace)
-    if legacy is not None:
-        ignored.update(a.annotator for a in _curation_submissions(client, legacy, users)[0])
-    workspace = client.workspaces(curation_workspace_name(dataset))
-    curation = (
-        client.datasets(name=dataset.name + CURATION_SUFFIX, workspace=workspace) if workspace else None
-    )
-    if curation is None:
-        return Curation(ignored=dict(ignored))
-    allowed = may_curate(client, workspace)
-    answers, times = _curation_submissions(client, curation, users)
-    latest: dict[str, Answer] = {}
-    for a in sorted(answers, key=lambda a: times.get((a.record_id, a.user_id), ("", ""))[1]):
-        if a.user_id in allowed:
-            latest[a.record_id] = a
-        else:
-            ignored[a.annotator] += 1
-    return Curation(
-        {rid: [(s["start"], s["end"], s["label"]) for s in a.value or []] for rid, a in latest.items()},
-        tuple(sorted({a.annotator for a in latest.values()})),
-        dict(ignored),
-    )
-
-
-def _curation_submissions(client: Any, curation: Any, users: dict[str, str]) -> tuple[list[Answer], dict]:
-    _, answers, times = read_answers(client, curation, users)
-    chosen = [a for a in answers if a.question == templates.SPAN_QUESTION and a.status == "submitted"]
-    return chosen, times
-
-
-@contextlib.contextmanager
-def reading(client: Any, what: str) -> Iterator[None]:
-    """Turn a server that dies or fails while we read into one line that says nothing was written."""
-    import httpx
-
-    try:
-        yield
-    except httpx.TransportError as exc:
-        raise ArgillaConnectionError(
-            f"lost Argilla at {client.api_url} while {what} ({type(exc).__name__}); nothing was written: "
-            "start it again (`python -m annotate serve`) and re-run the command"
-        ) from None
-    except httpx.HTTPStatusError as exc:
-        raise ArgillaConnectionError(
-            f"Argilla at {client.api_url} answered {exc.response.status_code} to {exc.request.url.path} "
-            f"while {what}; nothing was written: check the server's log and re-run the command"
-        ) from None
-
-
-def span_inputs(answers: list[Answer]) -> tuple[list[SpanAnnotation], list[Submission]]:
-    spans, submissions = [], []
-    for a in answers:
-        if a.question == templates.SPAN_QUESTION and a.status == "submitted":
-            submissions.append(Submission(a.record_id, a.annotator, question=templates.SPAN_QUESTION))
-            spans += [
-                SpanAnnotation(
-                    a.record_id,
-                    a.annotator,
-                    s["start"],
-                    s["end"],
-                    s["label"],
-                    question=templates.SPAN_QUESTION,
-                )
-                for s in a.value or []
-            ]
-    return spans, submissions
-
-
-def assemble(records: list[RecordData], adjudication: Adjudication, seed: int) -> tuple[list[Document], int]:
+def assemble(records: list[RecordItem], adjudication: Adjudication, seed: int) -> tuple[list[Document], int]:
     """Documents whose every record was adjudicated, with entities at their document offsets."""
     decided = {r.record_id: r for r in adjudication.records}
-    by_doc: dict[str, list[RecordData]] = defaultdict(list)
+    by_doc: dict[str, list[RecordItem]] = defaultdict(list)
     for record in records:
         by_doc[record.metadata["documento"]].append(record)
     documents, pending = [], 0
@@ -211,7 +66,8 @@ def assemble(records: list[RecordData], adjudication: Adjudication, seed: int) -
         if any(r.id not in decided for r in parts):
             pending += 1
             continue
-        text, entities = parts[0].metadata.get("_lead", ""), []
+        text: str = parts[0].metadata.get("_lead", "")
+        entities: list[Entity] = []
         for record in parts:
             offset = record.metadata["_offset"]
             if len(text) != offset:
@@ -249,7 +105,9 @@ def seeded_split(doc_id: str, seed: int) -> str:
     return "train" if bucket < 8 else "dev" if bucket == 8 else "test"
 
 
-def annotation_rows(records: list[RecordData], answers: list[Answer], times: dict) -> list[dict]:
+def annotation_rows(
+    records: list[RecordItem], answers: list[Answer], times: ResponseTimes
+) -> list[dict[str, Any]]:
     meta = {r.id: r for r in records}
     rows = []
     for a in answers:
@@ -272,14 +130,14 @@ def annotation_rows(records: list[RecordData], answers: list[Answer], times: dic
 
 
 def export(
-    client: Any, dataset: Any, run: RunFolder, seed: int = 13, corpus: CorpusInfo | None = None
+    client: rg.Argilla, dataset: rg.Dataset, run: RunFolder, seed: int = 13, corpus: CorpusInfo | None = None
 ) -> ExportReport:
     if templates.task_of(dataset) == "instruction":
         return export_instructions(client, dataset, run, seed, corpus)
     if templates.task_of(dataset) != "ner":
         raise ExportError(f"dataset {dataset.name!r} is not an NER project; export handles span projects")
     pause("export:connected")
-    with reading(client, f"reading dataset {dataset.name!r}"):
+    with api_errors(client, f"reading dataset {dataset.name!r}"):
         users = {str(u.id): u.username for u in client.users}
         records, answers, times = read_answers(client, dataset, users)
         curation = curated_answers(client, dataset, users)
@@ -323,7 +181,7 @@ def export(
     )
 
 
-def write_annotations(out: RunFolder, rows: list[dict]) -> None:
+def write_annotations(out: RunFolder, rows: list[dict[str, Any]]) -> None:
     import pandas as pd
 
     pd.DataFrame(rows).to_parquet(out.annotations, index=False)
@@ -331,11 +189,11 @@ def write_annotations(out: RunFolder, rows: list[dict]) -> None:
 
 def run_info(
     run: RunFolder,
-    dataset: Any,
-    client: Any,
+    dataset: rg.Dataset,
+    client: rg.Argilla,
     corpus: CorpusInfo | None,
     labels: list[str],
-    records: list[RecordData],
+    records: list[RecordItem],
     adjudication: Adjudication,
     pending: int,
     seed: int,
@@ -388,39 +246,33 @@ def run_info(
 
 
 def export_instructions(
-    client: Any, dataset: Any, run: RunFolder, seed: int = 13, corpus: CorpusInfo | None = None
+    client: rg.Argilla, dataset: rg.Dataset, run: RunFolder, seed: int = 13, corpus: CorpusInfo | None = None
 ) -> ExportReport:
     """A reviewed instruction project -> `dataset/instruction` (corrected answers win, discarded records
     are dropped and counted), `annotations.parquet`, `agreement.json` (ratings: ordinal alpha), run.json.
 
-    Responses are read from the REST API: the SDK leaves out a discard that carries no answer."""
-
-    from annotate.instruction_io import decide, reviewed_row
-    from annotate.remix.samples import save_instruction_view
-
-    with reading(client, f"reading dataset {dataset.name!r}"):
+    Responses come from `annotate.argilla.answers`: the SDK leaves out a discard that carries no answer."""
+    with api_errors(client, f"reading dataset {dataset.name!r}"):
         users = {str(u.id): u.username for u in client.users}
-        items = record_items(client, dataset)
-        records, answers, times = read_answers(client, dataset, users, items)
+        records, answers, times = read_answers(client, dataset, users)
     reviews = instruction_reviews(answers)
-    decisions = {item["external_id"]: decide(reviews[item["external_id"]]) for item in items}
+    decisions = {record.id: decide(reviews[record.id]) for record in records}
     counts = Counter(decisions.values())
     if not counts["kept"] + counts["discarded"]:
         raise ExportError(
             f"dataset {dataset.name!r} has no submitted or discarded review yet; review it in the UI first"
         )
-    rows: dict[str, list[dict]] = defaultdict(list)
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     corrected = 0
-    for item in (i for i in items if decisions[i["external_id"]] == "kept"):
-        metadata = item.get("metadata") or {}
-        row = reviewed_row(item["external_id"], item["fields"], metadata, reviews[item["external_id"]])
-        corrected += row["output"] != item["fields"].get("output")
-        split = metadata.get("split") or "sin_split"
+    for record in (r for r in records if decisions[r.id] == "kept"):
+        row = reviewed_row(record.id, record.fields, record.metadata, reviews[record.id])
+        corrected += row["output"] != record.fields.get("output")
+        split = record.metadata.get("split") or "sin_split"
         rows[split_name(seeded_split(row["source_record"], seed) if split == "sin_split" else split)].append(
             row
         )
     summary = {**{k: counts[k] for k in ("kept", "discarded", "pending")}, "corrected": corrected}
-    info = instruction_run_info(run, dataset, client, corpus, len(items), summary, seed)
+    info = instruction_run_info(run, dataset, client, corpus, len(records), summary, seed)
     with staged(run.path, "export") as path:
         out = RunFolder(path)
         save_instruction_view(out, rows, f"Instructions reviewed in Argilla dataset {dataset.name!r}.")
@@ -429,34 +281,16 @@ def export_instructions(
         write_json(out.run_json, info)
     splits = {split: len(r) for split, r in sorted(rows.items())}
     return ExportReport(
-        counts["kept"], counts["pending"], len(items), len(answers), 0, 0, 0, splits, counts["discarded"]
+        counts["kept"], counts["pending"], len(records), len(answers), 0, 0, 0, splits, counts["discarded"]
     )
 
 
-def record_items(client: Any, dataset: Any, page: int = 1000) -> list[dict]:
-    """Every record of the dataset as the REST API gives it, with its responses (all statuses)."""
-    items, offset = [], 0
-    while True:
-        reply = client.http_client.get(
-            f"/api/v1/datasets/{dataset.id}/records",
-            params={"include": ["responses"], "offset": offset, "limit": page},
-        )
-        reply.raise_for_status()
-        batch = reply.json()["items"]
-        items += batch
-        if len(batch) < page:
-            return items
-        offset += page
-
-
-def instruction_reviews(answers: list[Answer]) -> dict[str, list[Any]]:
+def instruction_reviews(answers: list[Answer]) -> dict[str, list[Review]]:
     """Each reviewer's decision on each record (status, corrected answer, rating), by record id."""
-    from annotate.instruction_io import Review
-
     by_response: dict[tuple[str, str], list[Answer]] = defaultdict(list)
     for answer in answers:
         by_response[(answer.record_id, answer.user_id)].append(answer)
-    reviews = defaultdict(list)
+    reviews: dict[str, list[Review]] = defaultdict(list)
     for (rid, _), given in by_response.items():
         values = {a.question: a.value for a in given}
         reviews[rid].append(
@@ -470,9 +304,7 @@ def instruction_reviews(answers: list[Answer]) -> dict[str, list[Any]]:
     return reviews
 
 
-def rating_agreement(reviews: dict[str, list[Any]]) -> Any:
-    from annotate.agreement.report import RatingAnnotation
-
+def rating_agreement(reviews: dict[str, list[Review]]) -> Agreement:
     ratings = [
         RatingAnnotation(rid, r.annotator, templates.RATING_QUESTION, r.rating)
         for rid, rs in reviews.items()
@@ -484,11 +316,11 @@ def rating_agreement(reviews: dict[str, list[Any]]) -> Any:
 
 def instruction_run_info(
     run: RunFolder,
-    dataset: Any,
-    client: Any,
+    dataset: rg.Dataset,
+    client: rg.Argilla,
     corpus: CorpusInfo | None,
     records: int,
-    summary: dict,
+    summary: dict[str, int],
     seed: int,
 ) -> RunInfo:
     import argilla

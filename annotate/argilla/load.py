@@ -14,17 +14,27 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from annotate.argilla import templates
+from annotate.argilla.api import api_errors, server_answers
+from annotate.argilla.client import workspace
+from annotate.argilla.datasets import Target, chunks, create_dataset, is_published, log_records
+from annotate.argilla.records import CONTEXT, RecordDraft, drafts
+from annotate.argilla.suggest import Suggester, suggester
 from annotate.corpus import corpus_labels, document_labels, has_overlaps, load_corpus, write_problems
 from annotate.errors import LoadInterruptedError
-from annotate.argilla.records import CONTEXT, RecordDraft, drafts
-from annotate.argilla.suggest import suggester
+from annotate.instruction_io import detect, read_instructions, record_metadata
 from runfolder import ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json
+
+if TYPE_CHECKING:
+    import argilla as rg
+    from rich.progress import Progress
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,8 @@ class LoadReport:
     splits: dict[str, int] = field(default_factory=dict)
 
 
-def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
+def load(options: LoadOptions, client: rg.Argilla, progress: Progress | None = None) -> LoadReport:
+    """Load the corpus (or instruction file) of `options` into its Argilla dataset (module docstring)."""
     if options.task == "instruction":
         return load_instructions(options, client, progress)
     corpus = load_corpus(
@@ -88,14 +99,15 @@ def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
     source = options.source or options.corpus.name
     prepared = list(drafts(documents, mode, source, options.licence))
     suggest = suggester(options.suggestions, labels)  # loads a model or lexicon: fails before the server
-    target = open_dataset(client, options, settings, labels, len(prepared))
-    context = templates.has_context(target.dataset)  # a dataset made before `contexto` goes on without it
-    batches = RecordBatches(
-        prepared,
-        options.batch_size,
-        lambda part: to_records(part, options, labels, multi_label, suggest, context),
-    )
-    log_all_or_nothing(client, target, prefetched(iter(batches)), progress)
+    with server_errors(client, options):
+        target = open_dataset(client, options, settings, labels, len(prepared))
+        context = templates.has_context(target.dataset)  # a dataset made before `contexto` goes on without
+        batches = RecordBatches(
+            prepared,
+            options.batch_size,
+            lambda part: to_records(part, options, labels, multi_label, suggest, context),
+        )
+        log_all_or_nothing(client, target, prefetched(iter(batches)), progress)
     ws, dataset, created = target.workspace, target.dataset, target.created
     write_run_info(options, client, dataset, corpus.format, labels)
     # written after every successful load; an empty file means no document was rejected
@@ -117,23 +129,12 @@ def load(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
     )
 
 
-@dataclass
-class Target:
-    """The dataset a load writes to, and how far it got (`logged` records acknowledged by the server)."""
-
-    workspace: Any
-    dataset: Any
-    created: bool
-    total: int
-    logged: int = 0
-
-
-def open_dataset(client: Any, options: LoadOptions, settings: Any, labels: list[str], total: int) -> Target:
+def open_dataset(
+    client: rg.Argilla, options: LoadOptions, settings: rg.Settings, labels: list[str], total: int
+) -> Target:
     """The dataset to load into: created (and published) when missing, or checked to have the same
     template. A draft left unpublished by a crash during creation is replaced."""
     import argilla as rg
-
-    from annotate.argilla.client import workspace
 
     with unreachable_as_error(client, options.dataset, total, 0):
         ws = workspace(client, options.workspace)
@@ -150,19 +151,16 @@ def open_dataset(client: Any, options: LoadOptions, settings: Any, labels: list[
     return Target(ws, dataset, False, total)
 
 
-def is_published(dataset: Any) -> bool:
-    """Whether the dataset on the server is ready for records (not a draft whose publishing failed)."""
-    return getattr(dataset._model, "status", "ready") != "draft"
-
-
-def log_all_or_nothing(client: Any, target: Target, batches: Iterable[list], progress: Any) -> None:
+def log_all_or_nothing(
+    client: rg.Argilla, target: Target, batches: Iterable[list[rg.Record]], progress: Progress | None
+) -> None:
     """Log every record. When that fails and the server still answers, a dataset this call created is
     deleted again (nothing half-logged); when the server stopped answering, `LoadInterruptedError` says
     how many records the dataset kept and that re-running the same command finishes the job."""
     try:
         log_records(target, batches, progress)
     except BaseException as failure:
-        if not answers(client):
+        if not server_answers(client):
             raise interrupted(client, target.dataset.name, target.total, target.logged) from failure
         if target.created:
             with unreachable_as_error(client, target.dataset.name, target.total, target.logged):
@@ -170,29 +168,24 @@ def log_all_or_nothing(client: Any, target: Target, batches: Iterable[list], pro
         raise
 
 
+def server_errors(client: rg.Argilla, options: LoadOptions) -> AbstractContextManager[None]:
+    """The SDK's and httpx's errors while talking to the server, as one-line annotate errors."""
+    kept = f"records already in dataset {options.dataset!r} are kept (upserted by id, never duplicated)"
+    return api_errors(client, f"loading {options.corpus} into dataset {options.dataset!r}", kept)
+
+
 @contextmanager
-def unreachable_as_error(client: Any, dataset: str, total: int, logged: int) -> Iterator[None]:
+def unreachable_as_error(client: rg.Argilla, dataset: str, total: int, logged: int) -> Iterator[None]:
     """Turn a failure while the server does not answer into `LoadInterruptedError`."""
     try:
         yield
     except Exception as failure:
-        if answers(client):
+        if server_answers(client):
             raise
         raise interrupted(client, dataset, total, logged) from failure
 
 
-def answers(client: Any) -> bool:
-    """Whether the Argilla server answers one request (a short probe after a failure)."""
-    import httpx
-
-    try:
-        response = client.http_client.get("/api/v1/me", timeout=5.0)
-    except httpx.HTTPError:
-        return False
-    return response.status_code < 500
-
-
-def interrupted(client: Any, dataset: str, total: int, logged: int) -> LoadInterruptedError:
+def interrupted(client: rg.Argilla, dataset: str, total: int, logged: int) -> LoadInterruptedError:
     return LoadInterruptedError(
         f"server at {client.api_url} stopped answering after {logged} of {total} records; "
         f"dataset {dataset!r} kept its {logged} records: re-run the same command to finish, "
@@ -201,7 +194,7 @@ def interrupted(client: Any, dataset: str, total: int, logged: int) -> LoadInter
 
 
 def write_run_info(
-    options: LoadOptions, client: Any, dataset: Any, corpus_format: str, labels: list[str]
+    options: LoadOptions, client: rg.Argilla, dataset: rg.Dataset, corpus_format: str, labels: Sequence[str]
 ) -> None:
     """run.json: provenance as given at import (export adds the annotation facts later)."""
     run = options.run_folder
@@ -233,25 +226,14 @@ def write_run_info(
     write_json(run.run_json, info)
 
 
-def create_dataset(client: Any, draft: Any) -> Any:
-    """Create and publish; the SDK creates a draft first, so a failed publish must not leave it behind."""
-    try:
-        return draft.create()
-    except BaseException:
-        leftover = client.datasets(name=draft.name, workspace=draft.workspace)
-        if leftover is not None:
-            leftover.delete()
-        raise
-
-
 def to_records(
     prepared: Sequence[RecordDraft],
     options: LoadOptions,
     labels: Sequence[str],
     multi_label: bool = False,
-    suggest: Any = None,
+    suggest: Suggester | None = None,
     context: bool = True,
-) -> list[Any]:
+) -> list[rg.Record]:
     """SDK records with their suggestions; `suggest` is `suggester(options.suggestions, labels)`, built
     here when not given. With `context`, a record's neighbouring segments go to the `contexto` field."""
     import argilla as rg
@@ -272,8 +254,8 @@ def to_records(
                     )
                 )
         elif suggest is not None and options.task == "classification" and draft.gold_labels:
-            value = list(draft.gold_labels) if multi_label else draft.gold_labels[0]
-            suggestions.append(rg.Suggestion(templates.LABEL_QUESTION, value, agent="gold", score=1.0))
+            label = list(draft.gold_labels) if multi_label else draft.gold_labels[0]
+            suggestions.append(rg.Suggestion(templates.LABEL_QUESTION, label, agent="gold", score=1.0))
         fields = {"text": draft.text}
         if context and draft.context:
             fields[templates.CONTEXT_FIELD] = draft.context
@@ -283,11 +265,6 @@ def to_records(
     return records
 
 
-def chunks(records: Sequence[Any], size: int) -> Iterator[list]:
-    for start in range(0, len(records), size):
-        yield list(records[start : start + size])
-
-
 @dataclass
 class RecordBatches:
     """The Argilla records of `drafts`, built `size` at a time by `build` as they are iterated (so that
@@ -295,17 +272,17 @@ class RecordBatches:
 
     drafts: Sequence[RecordDraft]
     size: int
-    build: Callable[[Sequence[RecordDraft]], list]
+    build: Callable[[Sequence[RecordDraft]], list[rg.Record]]
     with_suggestions: int = 0
 
-    def __iter__(self) -> Iterator[list]:
+    def __iter__(self) -> Iterator[list[rg.Record]]:
         for part in chunks(self.drafts, self.size):
             batch = self.build(part)
             self.with_suggestions += sum(1 for record in batch if record.suggestions)
             yield batch
 
 
-def prefetched(batches: Iterator[list]) -> Iterator[list]:
+def prefetched(batches: Iterator[list[T]]) -> Iterator[list[T]]:
     """The batches of `batches`, each next one built in a background thread while the caller uploads the
     current one. An error raised while building reaches the caller at that batch."""
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -315,24 +292,13 @@ def prefetched(batches: Iterator[list]) -> Iterator[list]:
             yield batch
 
 
-def log_records(target: Target, batches: Iterable[list], progress: Any = None) -> None:
-    """Upsert each batch (one request; records matched by id) and count what the server acknowledged."""
-    dataset = target.dataset
-    task = progress.add_task(f"logging to {dataset.name}", total=target.total) if progress else None
-    for batch in batches:
-        dataset.records.log(batch, batch_size=max(len(batch), 1))
-        target.logged += len(batch)
-        if progress is not None:
-            progress.advance(task, len(batch))
-
-
-def load_instructions(options: LoadOptions, client: Any, progress: Any = None) -> LoadReport:
+def load_instructions(
+    options: LoadOptions, client: rg.Argilla, progress: Progress | None = None
+) -> LoadReport:
     """An instruction file (BioInstruct-style JSONL/CSV or a `datasets` folder/name) -> a review project.
 
     The answer is shown as a suggestion of `respuesta_corregida`, so reviewers edit it in place."""
     import argilla as rg
-
-    from annotate.instruction_io import detect, read_instructions, record_metadata
 
     rows = read_instructions(options.corpus, options.format)  # every problem raises before the server
     settings = templates.build_settings("instruction", min_submitted=options.min_submitted)
@@ -355,8 +321,9 @@ def load_instructions(options: LoadOptions, client: Any, progress: Any = None) -
         )
         for row in rows
     ]
-    target = open_dataset(client, options, settings, [], len(records))
-    log_all_or_nothing(client, target, chunks(records, options.batch_size), progress)
+    with server_errors(client, options):
+        target = open_dataset(client, options, settings, [], len(records))
+        log_all_or_nothing(client, target, chunks(records, options.batch_size), progress)
     ws, dataset, created = target.workspace, target.dataset, target.created
     corpus_format = options.format if options.format != "auto" else detect(options.corpus)
     write_run_info(options, client, dataset, corpus_format, [])

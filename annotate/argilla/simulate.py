@@ -13,14 +13,18 @@ import random
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from annotate.argilla import templates
-from annotate.errors import AnnotateError
+from annotate.argilla.api import api_errors
 from annotate.argilla.records import gold_spans
+from annotate.errors import OptionError, TemplateError
+
+if TYPE_CHECKING:
+    import argilla as rg
 
 WORD = re.compile(r"\w+")
-Span = tuple[int, int, str]
+Mark = tuple[int, int, str]  # (start, end, label): one span as an annotator marks it
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,10 @@ class SimulationReport:
 
 
 def noisy_spans(
-    gold: list[Span], text: str, labels: list[str], noise: float, rng: random.Random, overlapping: bool = True
-) -> list[Span]:
+    gold: list[Mark], text: str, labels: list[str], noise: float, rng: random.Random, overlapping: bool = True
+) -> list[Mark]:
     """One annotator's answer for one record (without overlaps when the question forbids them)."""
-    out: list[Span] = []
+    out: list[Mark] = []
     for start, end, label in gold:
         if rng.random() >= noise:
             out.append((start, end, label))
@@ -54,7 +58,7 @@ def noisy_spans(
             out.append((s, e, rng.choice(labels)))
     out = sorted(set(out))
     if not overlapping:  # a shifted boundary may run into the next span: the annotator keeps the first
-        kept: list[Span] = []
+        kept: list[Mark] = []
         for span in out:
             if not kept or span[0] >= kept[-1][1]:
                 kept.append(span)
@@ -62,7 +66,7 @@ def noisy_spans(
     return out
 
 
-def shift(start: int, end: int, label: str, text: str, rng: random.Random) -> Span:
+def shift(start: int, end: int, label: str, text: str, rng: random.Random) -> Mark:
     """Move one boundary by one word: grow to the next word or shrink by the last word, never empty."""
     words = [m.span() for m in WORD.finditer(text)]
     inside = [w for w in words if w[0] >= start and w[1] <= end]
@@ -75,7 +79,7 @@ def shift(start: int, end: int, label: str, text: str, rng: random.Random) -> Sp
     return (before[-1][0], end, label) if before else (start, end, label)
 
 
-def annotators(client: Any, workspace: Any, count: int) -> list[Any]:
+def annotators(client: rg.Argilla, workspace: rg.Workspace, count: int) -> list[rg.User]:
     import argilla as rg
 
     users, members = [], {u.username for u in workspace.users}
@@ -97,15 +101,26 @@ def annotators(client: Any, workspace: Any, count: int) -> list[Any]:
     return users
 
 
-def simulate(client: Any, dataset: Any, count: int, noise: float, seed: int) -> SimulationReport:
-    import argilla as rg
-
+def simulate(
+    client: rg.Argilla, dataset: rg.Dataset, count: int, noise: float, seed: int
+) -> SimulationReport:
+    """Submit the answers of `count` simulated annotators to every record they have not answered yet."""
     if not 0 <= noise <= 1:
-        raise AnnotateError(f"--noise {noise}: use a probability between 0 and 1")
+        raise OptionError(f"--noise {noise}: use a probability between 0 and 1")
     if templates.task_of(dataset) != "ner":
-        raise AnnotateError(
+        raise TemplateError(
             f"dataset {dataset.name!r} is not an NER project: the simulator answers span questions"
         )
+    kept = "answers already sent are kept; a re-run skips the records they answered"
+    with api_errors(client, f"simulating annotators on {dataset.name!r}", kept):
+        return _simulate(client, dataset, count, noise, seed)
+
+
+def _simulate(
+    client: rg.Argilla, dataset: rg.Dataset, count: int, noise: float, seed: int
+) -> SimulationReport:
+    import argilla as rg
+
     question = dataset.settings.questions[templates.SPAN_QUESTION]
     labels, overlapping = list(question.labels), bool(question.allow_overlapping)
     users = annotators(client, dataset.workspace, count)

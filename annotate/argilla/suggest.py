@@ -16,6 +16,8 @@ from annotate.argilla.records import RecordDraft
 from annotate.errors import SuggestionError
 
 Spans = list[tuple[int, int, str, float | None]]
+#: (agent name, function record -> spans), what `suggester` gives for a --suggestions value
+Suggester = tuple[str, Callable[[RecordDraft], Spans]]
 
 
 def fold(text: str) -> str:
@@ -45,7 +47,8 @@ def lexicon_suggester(path: Path, labels: Sequence[str]) -> Callable[[str], Span
     patterns = [(re.compile(rf"(?<!\w){re.escape(term)}(?!\w)"), label) for term, label in entries]
 
     def suggest(text: str) -> Spans:
-        folded, taken, spans = fold(text), [], []
+        folded, spans = fold(text), []
+        taken: list[tuple[int, int]] = []
         for pattern, label in patterns:
             for m in pattern.finditer(folded):
                 if all(m.end() <= s or m.start() >= e for s, e in taken):
@@ -76,7 +79,7 @@ def model_suggester(model: str, labels: Sequence[str]) -> Callable[[str], Spans]
     return suggest
 
 
-def suggester(spec: str | None, labels: Sequence[str]) -> tuple[str, Callable[[RecordDraft], Spans]] | None:
+def suggester(spec: str | None, labels: Sequence[str]) -> Suggester | None:
     """(agent name, function record -> spans) for a --suggestions value, None for no suggestions."""
     if spec is None:
         return None

@@ -25,10 +25,14 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from annotate.errors import SecretsFileError, TeamFileError, TeamInterruptedError
+from annotate.argilla.api import api_errors
+from annotate.errors import ArgillaConnectionError, SecretsFileError, TeamFileError, TeamInterruptedError
+
+if TYPE_CHECKING:
+    import argilla as rg
 
 ROLES = ("annotator", "admin")
 USERNAME = re.compile(r"^(?!-|_)[a-z0-9-_.]+$")  # Argilla's rule for usernames
@@ -96,8 +100,9 @@ class SecretsFile:
                 self._write(["username", "password"])
                 _fsync_dir(path.parent)
         except (OSError, UnicodeDecodeError) as exc:
+            reason = (exc.strerror if isinstance(exc, OSError) else None) or exc
             raise SecretsFileError(
-                f"{path}: cannot keep passwords there ({exc.strerror or exc}); no account was created: "
+                f"{path}: cannot keep passwords there ({reason}); no account was created: "
                 "pass a writable --secrets-file"
             ) from None
 
@@ -147,21 +152,21 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def create_team(
-    client: Any, members: list[Member], workspace: Any, secrets_file: Path
+    client: rg.Argilla, members: list[Member], workspace: rg.Workspace, secrets_file: Path
 ) -> tuple[list[str], list[str]]:
     """(created, already existing) usernames; every member ends up in the workspace. Each new password
     is kept in `secrets_file` before its account is created (a password kept by an interrupted run for an
     account it did not get to create is reused)."""
-    import httpx
-
     created: list[str] = []
     existing: list[str] = []
     secrets_out = SecretsFile(secrets_file)  # fails here, before any account, when it cannot be written
+    kept = f"every account created has its password in {secrets_file}"
     try:
-        add_members(client, members, workspace, secrets_out, created, existing)
-    except httpx.TransportError as exc:
+        with api_errors(client, f"creating the accounts of workspace {workspace.name!r}", kept):
+            add_members(client, members, workspace, secrets_out, created, existing)
+    except ArgillaConnectionError as exc:
         raise TeamInterruptedError(
-            f"server at {client.api_url} stopped answering ({type(exc).__name__}) after "
+            f"server at {client.api_url} stopped answering ({exc.transport}) after "
             f"{len(created) + len(existing)} of {len(members)} accounts; every account created has its "
             f"password in {secrets_file}: re-run the same command to finish"
         ) from None
@@ -171,9 +176,9 @@ def create_team(
 
 
 def add_members(
-    client: Any,
+    client: rg.Argilla,
     members: list[Member],
-    workspace: Any,
+    workspace: rg.Workspace,
     secrets_out: SecretsFile,
     created: list[str],
     existing: list[str],

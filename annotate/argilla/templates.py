@@ -17,9 +17,12 @@ export reassemble documents with their original offsets.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from annotate.errors import TemplateError
+
+if TYPE_CHECKING:
+    import argilla as rg
 
 TASKS = ("ner", "classification", "instruction")
 SPAN_QUESTION, LABEL_QUESTION = "entidades", "etiqueta"
@@ -66,7 +69,9 @@ Cada registro tiene una instrucción, una entrada opcional y una respuesta gener
 """
 
 
-def _metadata(rg: Any) -> list[Any]:
+def _metadata() -> list[rg.TermsMetadataProperty | rg.IntegerMetadataProperty]:
+    import argilla as rg
+
     return [
         rg.TermsMetadataProperty(name="documento", title="Documento"),
         rg.TermsMetadataProperty(name="split", title="Partición"),
@@ -89,7 +94,7 @@ def build_settings(
     multi_label: bool = False,
     min_submitted: int = 1,
     context: bool = False,
-) -> Any:
+) -> rg.Settings:
     """The `rg.Settings` of a task's project; `context` adds the `contexto` field (ner, classification)."""
     import argilla as rg
 
@@ -120,7 +125,7 @@ def build_settings(
                     required=True,
                 )
             ],
-            metadata=_metadata(rg),
+            metadata=_metadata(),
             allow_extra_metadata=True,
             distribution=distribution,
         )
@@ -136,7 +141,7 @@ def build_settings(
             ),
             fields=text_fields,
             questions=[question(name=LABEL_QUESTION, labels=list(labels), title="Categoría")],
-            metadata=_metadata(rg),
+            metadata=_metadata(),
             allow_extra_metadata=True,
             distribution=distribution,
         )
@@ -153,14 +158,14 @@ def build_settings(
                 rg.TextQuestion(name=CORRECTED_QUESTION, title="Respuesta corregida", required=False),
                 rg.RatingQuestion(name=RATING_QUESTION, values=[1, 2, 3, 4, 5], title="Calidad"),
             ],
-            metadata=[*_metadata(rg), *catalogue],
+            metadata=[*_metadata(), *catalogue],
             allow_extra_metadata=True,
             distribution=distribution,
         )
     raise TemplateError(f"unknown task {task!r}; use one of {', '.join(TASKS)}")
 
 
-def task_of(dataset: Any) -> str | None:
+def task_of(dataset: rg.Dataset) -> str | None:
     """Which template a dataset on the server was made from (None: not one of ours)."""
     names = {q.name for q in dataset.settings.questions}
     for task, question in MAIN_QUESTION.items():
@@ -169,12 +174,12 @@ def task_of(dataset: Any) -> str | None:
     return None
 
 
-def has_context(dataset: Any) -> bool:
+def has_context(dataset: rg.Dataset) -> bool:
     """Whether a dataset on the server has the `contexto` field (datasets made before it do not)."""
     return any(f.name == CONTEXT_FIELD for f in dataset.settings.fields)
 
 
-def check_compatible(dataset: Any, task: str, labels: Sequence[str]) -> None:
+def check_compatible(dataset: rg.Dataset, task: str, labels: Sequence[str]) -> None:
     """Loading into an existing dataset: same task, and every label already configured."""
     found = task_of(dataset)
     if found != task:

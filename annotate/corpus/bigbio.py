@@ -36,7 +36,7 @@ def read_bigbio(
     source: str, log: ProblemLog, labels: Collection[str] | None = None, config: str | None = None
 ) -> list[Located]:
     """Every record of `source` (a path or a `datasets` name) as a document; problems go to `log`."""
-    documents = []
+    documents: list[Located] = []
     for name, number, split, record in _records(source, config, log):
         draft = _draft(record, name, number, split, log)
         if draft is not None:

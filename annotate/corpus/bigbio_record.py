@@ -15,7 +15,8 @@ from annotate.corpus.model import DbRef, Document, Entity, Event, Relation
 
 def to_bigbio_kb(doc: Document, record_id: str | None = None) -> dict[str, Any]:
     """`doc` as a `bigbio_kb` record (event triggers leave `entities` for `events`, as in BigBio)."""
-    referred = {ref for item in (*doc.relations, *doc.coreferences) for ref in item.refs}
+    referred = {ref for item in doc.relations for ref in item.refs}
+    referred |= {ref for item in doc.coreferences for ref in item.refs}
     triggers = {event.trigger_id for event in doc.events} - referred  # a relation on a trigger keeps it
     entities = {entity.id: entity for entity in doc.entities}
     passages = doc.metadata.get("passages") or [

@@ -34,7 +34,7 @@ def read_brat(
 
     Bare ids in notes get `notes_db` as `db_name` (default: the note type, "AnnotatorNotes").
     """
-    documents = []
+    documents: list[Located] = []
     for base, suffixes in sorted(_pairs(root).items()):
         name = base.as_posix()
         if ".txt" not in suffixes:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -94,7 +95,7 @@ class ProblemLog:
         raise InvalidCorpusError(message, list(self.problems))
 
 
-def write_problems(problems: list[ImportProblem], path: str | Path) -> Path:
+def write_problems(problems: Sequence[ImportProblem], path: str | Path) -> Path:
     """Write `problems` as JSON lines to `path` (e.g. `runs/<name>/import_problems.jsonl`), atomically:
     a temporary file in the same folder, then a rename. An empty list writes an empty file."""
     path = Path(path)

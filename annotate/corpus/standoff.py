@@ -17,6 +17,7 @@ text is accepted (only its bounds can be checked then).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from annotate.corpus.model import Argument, Attribute, Coreference, Event, Normalization, Note, Relation
 from annotate.corpus.validate import EntityDraft, Sourced
@@ -88,6 +89,6 @@ def _equivalence(p: str, number: int, type_: str, refs: str) -> Coreference:
     return Coreference(f"{p}*{number}", entity_ids, type_)  # every "*" line has the id "*": use its line
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[..., Relation | Event | Attribute | Normalization | Note | Coreference]] = {
     "R": _relation, "E": _event, "A": _attribute, "N": _normalization, "#": _note, "*": _equivalence,
 }  # fmt: skip

@@ -20,7 +20,7 @@ import io
 import json
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from annotate.corpus.problems import ProblemLog
 from annotate.corpus.textfile import read_utf8, relative_name
@@ -39,7 +39,7 @@ def read_tabular(
         if path.is_dir()
         else [path]
     )
-    documents = []
+    documents: list[Located] = []
     for file in files:
         name = relative_name(file, path)
         text = read_utf8(file, name, log, bom=True)
@@ -168,5 +168,5 @@ def _decoded(value: Any) -> Any:
     return value
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)

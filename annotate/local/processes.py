@@ -97,7 +97,8 @@ def stop_stale(run_dir: Path) -> list[str]:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGTERM)
                 os.killpg(pid, signal.SIGCONT)  # a stopped child handles its SIGTERM only once resumed
-                _wait_gone(pid, 10) or os.killpg(pid, signal.SIGKILL)
+                if not _wait_gone(pid, 10):
+                    os.killpg(pid, signal.SIGKILL)
             _wait_gone(pid, 5)
             stopped.append(f"{pid_file.stem} (pid {pid})")
         pid_file.unlink(missing_ok=True)

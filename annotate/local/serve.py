@@ -177,8 +177,8 @@ class LocalArgilla:
         config = self._write_valkey_config(port, self.credentials.redis_password)
         child = processes.start_child("redis", [binary, str(config)], self.env(), self.home)
         self.children.append(child)
-        self.redis_url = f"redis://:{self.credentials.redis_password}@127.0.0.1:{port}/0"
-        processes.wait_until(lambda: _reachable(self.redis_url), child, "answering PING", 20)
+        url = self.redis_url = f"redis://:{self.credentials.redis_password}@127.0.0.1:{port}/0"
+        processes.wait_until(lambda: _reachable(url), child, "answering PING", 20)
 
     def _write_valkey_config(self, port: int, password: str) -> Path:
         """Valkey's settings in a 0600 file (the password stays off every command line)."""

@@ -22,17 +22,19 @@ offset). Splits stay those of the source; a document found in two splits is an e
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotate.corpus import Document, Entity, Segment, load_corpus, segment
-from annotate.errors import RemixError
 from annotate.remix.templates import Template, TemplateSet, load_templates
-from annotate.views import split_name
+from annotate.views import check_splits, save_instruction_view, split_name
 from portable.answers import NO, YES, format_entities, format_labels
 from runfolder import RunFolder, RunInfo
+
+if TYPE_CHECKING:
+    from datasets import Dataset
 
 DEFAULT_TEMPLATES = Path(__file__).with_name("templates.yaml")
 Row = dict[str, Any]
@@ -94,37 +96,6 @@ def span_samples(
     return by_split, segments
 
 
-def save_instruction_view(run: RunFolder, by_split: dict[str, list[Row]], description: str = "") -> None:
-    """`dataset/instruction` (one Dataset per split, `instruction_features`), written atomically."""
-    from datasets import Dataset, DatasetDict, DatasetInfo
-
-    check_splits((r["source_record"], split) for split, rows in by_split.items() for r in rows)
-    features = instruction_features()
-    data = DatasetDict(
-        {
-            split: Dataset.from_list(
-                [{k: r[k] for k in features} for r in rows],
-                features=features,
-                info=DatasetInfo(description=description, features=features),
-            )
-            for split, rows in sorted(by_split.items())
-        }
-    )
-    with run.atomic_dir(run.dataset_view("instruction")) as tmp:
-        data.save_to_disk(str(tmp))
-
-
-def check_splits(ids_and_splits: Iterable[tuple[str, str | None]]) -> None:
-    seen: dict[str, str] = {}
-    for doc_id, split in ids_and_splits:
-        name = split_name(split)
-        if seen.setdefault(doc_id, name) != name:
-            raise RemixError(
-                f"document {doc_id!r} is in splits {seen[doc_id]!r} and {name!r}; a record must be in "
-                "one split only (re-run `python -m annotate export`)"
-            )
-
-
 def catalogue_columns(info: RunInfo) -> Row:
     """The Somos NLP catalogue columns every sample carries (besides `tarea`)."""
     corpus = info.corpus
@@ -170,7 +141,7 @@ def mention(entity: Entity) -> str:
 
 def pick(templates: Sequence[Template], n: int, rng: random.Random) -> list[Template]:
     """`n` different templates drawn by weight (all of them when there are fewer)."""
-    pool, chosen = list(templates), []
+    pool, chosen = list(templates), list[Template]()
     while pool and len(chosen) < n:
         template = rng.choices(pool, weights=[t.peso for t in pool])[0]
         pool.remove(template)
@@ -254,7 +225,7 @@ def labelled_samples(
     return out
 
 
-def document_labels(split: Any) -> list[list[str]]:
+def document_labels(split: Dataset) -> list[list[str]]:
     """Sorted label names per row of a `labels` split (`label`: str or ClassLabel; or `labels`: list)."""
     column = "labels" if "labels" in split.column_names else "label"
     feature = split.features[column]
@@ -265,25 +236,3 @@ def document_labels(split: Any) -> list[list[str]]:
         values = value if isinstance(value, list) else [value]
         rows.append(sorted(names[v] if names and isinstance(v, int) else str(v) for v in values))
     return rows
-
-
-def instruction_features():
-    """The columns of `dataset/instruction` (remix and the export of reviewed instructions)."""
-    from datasets import Features, Sequence, Value
-
-    entity = {
-        "type": Value("string"),
-        "text": Sequence(Value("string")),
-        "offsets": Sequence([Value("int32")]),
-    }
-    strings = (
-        "id instruction input output task template_id source_record idioma pais dominio tarea fuente licencia"
-    )
-    return Features(
-        {
-            **{name: Value("string") for name in strings.split()},
-            "input_offset": Value("int32"),
-            "entities": [entity],
-            "calidad": Value("float32"),
-        }
-    )
