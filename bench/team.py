@@ -8,7 +8,7 @@ simulated annotator signs in with its password (`POST /api/v1/token`, as the UI 
 the UI does: search its next pending record, submit an answer, read its progress. Per team size:
 
 1. a burst of 2N simultaneous "my pending page" searches (everyone opening the dataset at once);
-2. N annotators on a dataset of 10N records that need --min-submitted answers each, until every
+2. N annotators on a dataset of N x --records-per-annotator records that need --min-submitted answers each, until every
    record is complete (or --budget seconds).
 Each twice: paced (an annotator takes --think seconds to read and answer a record, as people do) and
 flat out (no time to read: the server's capacity, where latency grows with N by Little's law).
@@ -268,7 +268,7 @@ def measure(
         think = think or (args.think[0], args.think[1])
         rows = results[pace] = []
         for size in [1, *sizes]:
-            records = args.solo_records if size == 1 else size * 10
+            records = args.solo_records if size == 1 else size * args.records_per_annotator
             needed = 1 if size == 1 else args.min_submitted
             console.print(f"[bold]{database}[/], {pace}: {size} annotator(s), {records} records x {needed}")
             name = f"{pace.replace(' ', '-')}-{size}"
@@ -319,8 +319,11 @@ def main() -> None:
     parser.add_argument("--annotators", default="16,32", help="team sizes, comma-separated")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--min-submitted", type=int, default=2)
+    parser.add_argument(
+        "--records-per-annotator", type=int, default=20, help="dataset size: N annotators x this many records"
+    )
     parser.add_argument("--solo-records", type=int, default=25, help="records the lone annotator answers")
-    parser.add_argument("--budget", type=float, default=240, help="seconds at most per run")
+    parser.add_argument("--budget", type=float, default=400, help="seconds at most per run")
     parser.add_argument(
         "--think", type=float, nargs=2, default=[2.0, 6.0], metavar=("MIN", "MAX"),
         help="seconds an annotator takes per record when paced (uniform); a fast annotator: 2-6 s",

@@ -4,16 +4,16 @@ The Argilla UI (argilla-frontend RecordRepository, `getRecordsByAdvanceSearch`) 
 POST /api/v1/me/datasets/{id}/records/search with the filters "response status = pending" (of the
 current user) and "record status = pending", pages of 10 records, and sends a `sort` only when the
 annotator picks one; the server passes the current user's id. Such a search is a queue, ordered by:
-1. fewest answers first: submitted ones (anyone's) and drafts (someone is writing one), so a record
-   another annotator answered waits until those nobody answered are taken; a record leaves everyone's
+1. fewest expected answers first: the record's answers so far, submitted (anyone's) or drafts (someone
+   is writing one), plus the other annotators who have it open now, i.e. the first record of the page
+   each annotator got last (the one the UI shows; a lease, `Leases`, for LEASE_SECONDS or until their
+   next queue page). So a record another annotator answered or is answering waits until those nobody
+   has are taken, two people working at once rarely answer the same record, and a record rarely gets
+   more answers than it needs (`bench/team.py` measures the wasted submissions; leasing the whole page
+   of 10 reserved too much: the last records were all held by someone). A record leaves everyone's
    queue, as in Argilla, when the distribution marks it completed (`min_submitted` submitted answers:
    the record status filter);
-2. then records no other annotator has open: the first record of the page each annotator got last
-   (the one the UI shows; a lease, `Leases`, for LEASE_SECONDS or until their next queue page) goes
-   behind the others, so two people working at once rarely answer the same record and a record does
-   not get more answers than it needs (`bench/team.py` measures the wasted submissions; leasing the
-   whole page of 10 instead reserved too much: the last records were all held by someone);
-3. then the user's own walk through the records: in the order of their ids (random UUID4s, so a random
+2. then the user's own walk through the records: in the order of their ids (random UUID4s, so a random
    order unrelated to content or insertion), upwards or downwards, starting at a pivot and wrapping
    around; pivot and direction come from a hash of the user id, so first records are as spread as
    random picks. (A hash of user id + record id would need an SQL hash function SQLite lacks.)
@@ -79,23 +79,23 @@ def answers_so_far() -> ColumnElement[int]:
     return select(func.count()).where(*answered).scalar_subquery()
 
 
-def held_by_others(counts: Counter[UUID]) -> list[ColumnElement[int]]:
-    """ORDER BY terms: records nobody else holds first, then by how many others hold them."""
-    if not counts:
-        return []
+def expected_answers(held: Counter[UUID]) -> ColumnElement[int]:
+    """The record's answers so far plus the other annotators who have it open: what it will have."""
+    if not held:
+        return answers_so_far()
     by_count: dict[int, list[UUID]] = {}
-    for record_id, count in counts.items():
+    for record_id, count in held.items():
         by_count.setdefault(count, []).append(record_id)
     whens = [(Record.id.in_(ids), count) for count, ids in sorted(by_count.items(), reverse=True)]
-    return [case(*whens, else_=0).asc()]
+    return answers_so_far() + case(*whens, else_=0)
 
 
 def queue_order(user_id: UUID | str, held: Counter[UUID]) -> list[ColumnElement]:
-    """ORDER BY of a user's queue: fewest answers, records nobody else holds, the user's walk."""
+    """ORDER BY of a user's queue: fewest expected answers, then the user's walk."""
     pivot, downwards = user_walk(user_id)
     first_lap = Record.id <= pivot if downwards else Record.id >= pivot
     walk = Record.id.desc() if downwards else Record.id.asc()
-    return [answers_so_far().asc(), *held_by_others(held), case((first_lap, 0), else_=1).asc(), walk]
+    return [expected_answers(held).asc(), case((first_lap, 0), else_=1).asc(), walk]
 
 
 def asks_pending(filter: Filter | None) -> bool:
