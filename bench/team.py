@@ -8,8 +8,8 @@ simulated annotator signs in with its password (`POST /api/v1/token`, as the UI 
 the UI does: search its next pending record, submit an answer, read its progress. Per team size:
 
 1. a burst of 2N simultaneous "my pending page" searches (everyone opening the dataset at once);
-2. N annotators on a dataset of N x --records-per-annotator records that need --min-submitted answers each, until every
-   record is complete (or --budget seconds).
+2. N annotators on a dataset of N x --records-per-annotator records that need --min-submitted
+   answers each, until every record is complete (or --budget seconds).
 Each twice: paced (an annotator takes --think seconds to read and answer a record, as people do) and
 flat out (no time to read: the server's capacity, where latency grows with N by Little's law).
 
