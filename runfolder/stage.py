@@ -123,7 +123,7 @@ def _write_journal(staging: Path, entries: list[str]) -> None:
         out.flush()
         os.fsync(out.fileno())
     tmp.rename(staging / JOURNAL)
-    _fsync_dir(staging)
+    fsync_dir(staging)
 
 
 def _finish(run: Path, staging: Path) -> None:
@@ -134,7 +134,7 @@ def _finish(run: Path, staging: Path) -> None:
         name = staging.name.removeprefix(PREFIX)
         for entry in json.loads(journal.read_text(encoding="utf-8"))["entries"]:
             _swap(run, staging, old_root, entry, name)
-        _fsync_dir(run)
+        fsync_dir(run)
         journal.unlink()
     shutil.rmtree(old_root, ignore_errors=True)
     shutil.rmtree(staging, ignore_errors=True)
@@ -168,7 +168,8 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in `path` durable (the folder entry, not only the data)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -79,6 +79,8 @@ def test_curation_lives_apart_and_only_curators_count(client, sqlite_argilla, tm
     assert {u.username for u in apart.users} == {"cora"}, "annotators must not join the curation workspace"
     assert client.datasets(name="aparte-curacion", workspace=team) is None
     curation = client.datasets(name="aparte-curacion", workspace=apart)
+    assert seen_by(sqlite_argilla.url, "ana") == ["aparte"], "an annotator must not see the curation"
+    assert seen_by(sqlite_argilla.url, "cora") == ["aparte-curacion"]
     shown = {r.id: r for r in curation.records(with_suggestions=True)}
     assert set(shown) == {tie.id, empty.id}
     text = empty.fields["text"]
@@ -117,6 +119,18 @@ def test_curation_lives_apart_and_only_curators_count(client, sqlite_argilla, tm
     assert exported["curation"] == {"curators": sorted([client.me.username, "cora"]), "ignored": {"ana": 1}}
     assert exported["adjudication"]["curated"] == 2
     assert entity_types(run, doc, tie) == {labels[1]}, "the owner's decision, not ana's later one"
+
+
+def seen_by(url: str, username: str) -> list[str]:
+    """The datasets a user sees once signed in as the UI signs in (token from the password)."""
+    import httpx
+
+    signed = httpx.post(f"{url}/api/v1/token", data={"username": username, "password": "clave-de-prueba-1"})
+    signed.raise_for_status()
+    headers = {"Authorization": f"Bearer {signed.json()['access_token']}"}
+    listed = httpx.get(f"{url}/api/v1/me/datasets", headers=headers)
+    listed.raise_for_status()
+    return sorted(item["name"] for item in listed.json()["items"])
 
 
 def entity_types(run: Path, doc: str, record) -> set[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from annotate.corpus import Document, Entity, Span
 from annotate.argilla.records import drafts
+from annotate.corpus import Document, Entity, Span
 
 TEXT = "Paciente con HTA. No refiere dolor ni *fiebre*.\nSe pauta AAS 100 mg. Mejora."
 AAS = Entity("d_T1", "FARMACO", (Span(57, 60),), ("AAS",))

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from annotate.argilla.api import api_errors
 from annotate.errors import ArgillaConnectionError, SecretsFileError, TeamFileError, TeamInterruptedError
+from runfolder.stage import fsync_dir
 
 if TYPE_CHECKING:
     import argilla as rg
@@ -98,7 +99,7 @@ class SecretsFile:
             os.fchmod(self._fd, 0o600)
             if os.fstat(self._fd).st_size == 0:
                 self._write(["username", "password"])
-                _fsync_dir(path.parent)
+                fsync_dir(path.parent)
         except (OSError, UnicodeDecodeError) as exc:
             reason = (exc.strerror if isinstance(exc, OSError) else None) or exc
             raise SecretsFileError(
@@ -141,14 +142,6 @@ def _private_dirs(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for created in missing:
         os.chmod(created, 0o700)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def create_team(

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 DEFAULT_USERNAME, DEFAULT_PASSWORD, DEFAULT_API_KEY = "argilla", "1234", "argilla.apikey"
+KEEP_ALIVE_S = 75  # as common proxies do (nginx: 75 s)
 
 
 def _register_engine() -> None:
@@ -113,7 +114,16 @@ def server(host: str, port: int) -> None:
     import uvicorn
     from argilla_server import app
 
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    # Keep idle connections longer than an annotator reads a record (uvicorn's default is 5 s): a
+    # browser that sends its answer on a connection the server is closing gets a reset, not a reply.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="warning",
+        timeout_keep_alive=KEEP_ALIVE_S,
+    )
 
 
 def worker(workers: int) -> None:

@@ -65,6 +65,18 @@ def cache_root() -> Path:
     return Path(os.environ.get("SOMOSNLP_CACHE", Path.home() / ".cache" / "somosnlp"))
 
 
+def asked_model_unavailable(name_or_path: str, allow_fallback: bool) -> str | None:
+    """Why the asked model cannot be loaded (None when it can); raises `ModelUnavailableError` (one
+    line) when it cannot and no fallback is allowed."""
+    reason = unavailable(name_or_path)
+    if reason is not None and not allow_fallback:
+        raise ModelUnavailableError(
+            f"{name_or_path} cannot be loaded ({reason}); connect to the Hub, give a local folder as "
+            "model_name_or_path, or set allow_offline_fallback=True"
+        )
+    return reason
+
+
 def choose_model(
     name_or_path: str,
     allow_fallback: bool,
@@ -72,14 +84,9 @@ def choose_model(
     prefer: Sequence[str] = ("packaged", "scratch"),
 ) -> ModelChoice:
     """The model to fine-tune; raises `ModelUnavailableError` (one line) when it fails and no fallback."""
-    reason = unavailable(name_or_path)
+    reason = asked_model_unavailable(name_or_path, allow_fallback)
     if reason is None:
         return ModelChoice(asked=name_or_path, path=name_or_path)
-    if not allow_fallback:
-        raise ModelUnavailableError(
-            f"{name_or_path} cannot be loaded ({reason}); connect to the Hub, give a local folder as "
-            "model_name_or_path, or set allow_offline_fallback=True"
-        )
     for kind in prefer:
         path = packaged_model() if kind == "packaged" else scratch_model(train_texts)
         if path is not None:

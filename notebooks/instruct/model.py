@@ -19,13 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from notebooks.common.fallback import ModelChoice, cached_model, unavailable
+from notebooks.common.fallback import ModelChoice, asked_model_unavailable, cached_model
 
 if TYPE_CHECKING:
     import torch
     from peft import LoraConfig
     from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
-from notebooks.errors import ModelUnavailableError
 from notebooks.instruct.context_vectors import context_vectors
 from notebooks.instruct.copy_heads import CONTEXT_DIMS, COPY_CONFIG, GAINS, copy_config, set_copy_heads
 
@@ -39,14 +38,9 @@ def choose_causal_model(
     name_or_path: str, allow_fallback: bool, train_texts: Sequence[str] = ()
 ) -> ModelChoice:
     """The model to tune; raises `ModelUnavailableError` (one line) when it fails and no fallback."""
-    reason = unavailable(name_or_path)
+    reason = asked_model_unavailable(name_or_path, allow_fallback)
     if reason is None:
         return ModelChoice(asked=name_or_path, path=name_or_path)
-    if not allow_fallback:
-        raise ModelUnavailableError(
-            f"{name_or_path} cannot be loaded ({reason}); connect to the Hub, give a local folder as "
-            "model_name_or_path, or set allow_offline_fallback=True"
-        )
     path = tiny_causal_lm(train_texts)
     return ModelChoice(
         asked=name_or_path, path=str(path), fallback=True, kind="tiny-causal-lm", reason=reason
