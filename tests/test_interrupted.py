@@ -107,10 +107,10 @@ def test_load_killed_with_the_server_finishes_on_a_re_run_without_duplicates(tmp
         prefix = f"error: server at {server.url} stopped answering after "
         assert stderr.startswith(prefix), stderr
         logged = int(stderr[len(prefix) :].split()[0])
-        assert 0 < logged < total
+        assert 0 <= logged < total  # 0 when the kill lands between the first commit and its reply
         assert stderr.strip().endswith(
-            f"after {logged} of {total} records; dataset 'grande' kept its {logged} records: "
-            "re-run the same command to finish, nothing is duplicated"
+            f"after {logged} of {total} records; dataset 'grande' kept them (and perhaps the batch in "
+            "flight): re-run the same command to finish, nothing is duplicated"
         )
 
         server.restart()

@@ -188,8 +188,8 @@ def unreachable_as_error(client: rg.Argilla, dataset: str, total: int, logged: i
 def interrupted(client: rg.Argilla, dataset: str, total: int, logged: int) -> LoadInterruptedError:
     return LoadInterruptedError(
         f"server at {client.api_url} stopped answering after {logged} of {total} records; "
-        f"dataset {dataset!r} kept its {logged} records: re-run the same command to finish, "
-        "nothing is duplicated"
+        f"dataset {dataset!r} kept them (and perhaps the batch in flight): re-run the same command to "
+        "finish, nothing is duplicated"
     )
 
 
