@@ -215,9 +215,7 @@ def stored_and_wasted(client, dataset, min_submitted: int) -> tuple[int, int, in
     """(submitted responses stored, wasted ones, records still pending), read back as the owner."""
     stored = wasted = pending = 0
     for record in dataset.records(with_responses=True):
-        submitted = sum(
-            1 for r in record.responses if str(r.status) in ("submitted", "ResponseStatus.submitted")
-        )
+        submitted = sum(1 for r in record.responses if getattr(r.status, "value", r.status) == "submitted")
         stored += submitted
         wasted += max(0, submitted - min_submitted)
         pending += submitted < min_submitted
