@@ -10,6 +10,7 @@ from runfolder.errors import MalformedInputError, MissingInputError, RunFolderBu
 from runfolder.folder import MADE_BY, RunFolder, write_json, write_text
 from runfolder.schemas import (
     ArgillaInfo,
+    BeforeTuning,
     CorpusInfo,
     Metrics,
     RunInfo,
@@ -23,6 +24,7 @@ from runfolder.stage import staged
 __all__ = [
     "MADE_BY",
     "ArgillaInfo",
+    "BeforeTuning",
     "CorpusInfo",
     "MalformedInputError",
     "Metrics",

