@@ -29,14 +29,14 @@ from annotate.argilla.export import export as run_export
 from annotate.argilla.load import LoadOptions
 from annotate.argilla.load import load as run_load
 from annotate.argilla.simulate import simulate as run_simulate
-from annotate.argilla.team import create_team, default_secrets_file, read_team
-from annotate.errors import AnnotateError
+from annotate.argilla.team import create_team, default_secrets_file, read_team, record_annotators_kind
+from annotate.errors import AnnotateError, OptionError
 from annotate.hub import push_dataset, require_token
 from annotate.local.serve import LocalArgilla, ServeOptions, banner
 from annotate.quickstart import main as run_quickstart
 from annotate.remix.samples import DEFAULT_TEMPLATES
 from annotate.remix.samples import remix as run_remix
-from runfolder import RunFolder, RunFolderError
+from runfolder import ANNOTATORS_KINDS, RunFolder, RunFolderError
 
 app = typer.Typer(
     help="Corpus import -> Argilla projects -> local Argilla server -> export, agreement, adjudication.",
@@ -49,6 +49,21 @@ app = typer.Typer(
 @app.callback()
 def _group() -> None:
     """Corpus import -> Argilla projects -> local Argilla server -> export, agreement, adjudication."""
+
+
+AnnotatorsKind = Annotated[
+    str | None,
+    typer.Option(
+        help="Who annotates: expert (domain experts: the card says expert-generated) or crowd "
+        "(crowdsourced); recorded in RUN/run.json."
+    ),
+]
+
+
+def checked_kind(kind: str | None) -> str | None:
+    if kind is not None and kind not in ANNOTATORS_KINDS:
+        raise OptionError(f"--annotators-kind {kind!r}: use {' or '.join(ANNOTATORS_KINDS)}")
+    return kind
 
 
 @app.command()
@@ -135,6 +150,7 @@ def load(
         bool | None, typer.Option("--synthetic/--not-synthetic", help="Texts written for the project?")
     ] = None,
     country: Annotated[str | None, typer.Option(help="Country/variety of the Spanish, e.g. ES, MX.")] = None,
+    annotators_kind: AnnotatorsKind = None,
 ) -> None:
     """Create (or update) an Argilla annotation project from a corpus.
 
@@ -167,6 +183,7 @@ def load(
         domain=domain,
         synthetic=synthetic,
         country=country,
+        annotators_kind=checked_kind(annotators_kind),
     )
     client = connect()
     with Progress(transient=True) as progress:
@@ -317,6 +334,10 @@ def team(
             "~/.config/annotate/team-passwords-HOST-PORT.csv ($XDG_CONFIG_HOME if set)."
         ),
     ] = None,
+    annotators_kind: AnnotatorsKind = None,
+    run: Annotated[
+        Path | None, typer.Option(help="The run folder whose run.json records --annotators-kind.")
+    ] = None,
 ) -> None:
     """Create annotator accounts with random passwords and add them to a workspace.
 
@@ -325,15 +346,24 @@ def team(
     run the same command again to finish. Existing accounts keep their password and are only
     added to the workspace.
 
-    Example: python -m annotate team --file equipo.csv --workspace pharmaconer
+    With --annotators-kind expert|crowd and --run, run.json records who the team is, so that the dataset
+    card says expert-generated or crowdsourced (answers `annotate simulate` made are always said to be).
+
+    Example: python -m annotate team --file equipo.csv --workspace pharmaconer --annotators-kind expert
+    --run runs/pharmaconer
     """
     quiet_sdk()
+    if checked_kind(annotators_kind) and run is None:
+        raise OptionError("--annotators-kind needs --run RUN: the run folder whose run.json records it")
     members = read_team(file)
     client = connect()
     secrets_file = secrets_file or default_secrets_file(client.api_url)
     created, existing = create_team(client, members, get_workspace(client, workspace), secrets_file)
     typer.echo(f"workspace {workspace!r}: {len(created)} accounts created, {len(existing)} already existed")
     typer.echo(f"passwords of the accounts this command created are in {secrets_file} (mode 0600)")
+    if annotators_kind and run is not None:
+        path = record_annotators_kind(RunFolder(run), annotators_kind)
+        typer.echo(f"annotators recorded as {annotators_kind} in {path}")
 
 
 @app.command()

@@ -9,6 +9,8 @@ go wrong. Standard library + pydantic only.
 from runfolder.errors import MalformedInputError, MissingInputError, RunFolderBusyError, RunFolderError
 from runfolder.folder import MADE_BY, RunFolder, write_json, write_text
 from runfolder.schemas import (
+    ANNOTATORS_KINDS,
+    AnnotationProvenance,
     ArgillaInfo,
     BeforeTuning,
     CorpusInfo,
@@ -22,7 +24,9 @@ from runfolder.schemas import (
 from runfolder.stage import staged
 
 __all__ = [
+    "ANNOTATORS_KINDS",
     "MADE_BY",
+    "AnnotationProvenance",
     "ArgillaInfo",
     "BeforeTuning",
     "CorpusInfo",

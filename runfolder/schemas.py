@@ -38,6 +38,22 @@ class ArgillaInfo(_Model):
     dataset_id: str | None = None
 
 
+ANNOTATORS_KINDS = ("expert", "crowd")  # --annotators-kind: the Hub's expert-generated | crowdsourced
+
+
+class AnnotationProvenance(_Model):
+    """run.json `annotation`: who gave the answers. `annotators_kind` is what `annotate load`/`team` were
+    told (--annotators-kind expert|crowd); the counts are `annotate export`'s, from annotations.parquet's
+    `origin` column ("person": a person answered in Argilla; "simulated": `annotate simulate` made it)."""
+
+    annotators_kind: str | None = None  # expert | crowd (None: not recorded)
+    responses_by_origin: dict[str, int] = Field(default_factory=dict)  # {"person": n, "simulated": n}
+    annotators_by_origin: dict[str, int] = Field(default_factory=dict)  # distinct annotators per origin
+    # the settings of each `annotate simulate` run behind the simulated answers, e.g.
+    # {"tool": "annotate simulate", "annotators": 3, "noise": 0.1, "seed": 13}
+    simulator: list[dict[str, Any]] = Field(default_factory=list)
+
+
 class RunInfo(_Model):
     """run.json: where the data came from and which tools made the run."""
 
@@ -49,6 +65,7 @@ class RunInfo(_Model):
     segment: str | None = None
     split: dict[str, Any] = Field(default_factory=dict)  # {"source": "corpus"|"seeded", "seed": int|None}
     versions: dict[str, str] = Field(default_factory=dict)
+    annotation: AnnotationProvenance | None = None  # who gave the answers (added by load/team/export)
     created_at: str = Field(default_factory=now)
     updated_at: str = Field(default_factory=now)
 

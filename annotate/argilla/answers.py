@@ -6,10 +6,15 @@ adjudicate read them.
 
 Read from the REST API (`api.list_records`), which keeps what the SDK drops: each response's
 inserted_at/updated_at, and a discard that carries no answer (one `Answer` with question "").
+
+Each answer says where it comes from (`origin`): "simulated" when its record's `_simulado` metadata names
+its user (`annotate simulate` writes it, with its settings, on every record it answers), else "person":
+someone answered in Argilla (the UI or the REST API).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +24,9 @@ from annotate.argilla.api import RecordItem, list_records
 
 if TYPE_CHECKING:
     import argilla as rg
+
+SIMULATED_MARKER = "_simulado"  # extra record metadata: {user id: simulator settings}, JSON
+PERSON, SIMULATED = "person", "simulated"
 
 #: (inserted_at, updated_at) of each response, by (record id, user id)
 ResponseTimes = dict[tuple[str, str], tuple[str, str]]
@@ -32,6 +40,17 @@ class Answer:
     question: str  # "" for a response without values (a bare discard)
     value: Any  # the question's value: spans [{start, end, label}], a label, a rating, a text
     status: str  # submitted | discarded | draft
+    origin: str = PERSON  # person | simulated
+    simulator: str | None = None  # the simulator's settings (JSON) of a simulated answer
+
+
+def simulated_by(metadata: dict) -> dict[str, dict]:
+    """{user id: simulator settings} of the simulated answers a record carries ({} when none)."""
+    try:
+        marks = json.loads(metadata.get(SIMULATED_MARKER) or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return marks if isinstance(marks, dict) else {}
 
 
 def read_answers(
@@ -44,13 +63,20 @@ def read_answers(
     answers: list[Answer] = []
     times: ResponseTimes = {}
     for record in records:
+        simulated = simulated_by(record.metadata)
         for response in record.responses:
             user, status = response.user_id, response.status
             who = users.get(user, user)
             times[(record.id, user)] = (response.inserted_at, response.updated_at)
-            answers += [Answer(record.id, who, user, q, v, status) for q, v in response.values.items()]
+            settings = simulated.get(user)
+            origin = (
+                (SIMULATED, json.dumps(settings, sort_keys=True)) if settings is not None else (PERSON, None)
+            )
+            answers += [
+                Answer(record.id, who, user, q, v, status, *origin) for q, v in response.values.items()
+            ]
             if not response.values:
-                answers.append(Answer(record.id, who, user, "", None, status))
+                answers.append(Answer(record.id, who, user, "", None, status, *origin))
     return records, answers, times
 
 

@@ -5,7 +5,8 @@ Reads every record with its responses (`annotate.argilla.answers`) and the curat
 (`annotate.argilla.curators`), then writes, only after everything was computed and as ONE piece (staged
 in `.stage-export/`, swapped in under a journal, see `runfolder.stage`: a kill leaves the previous
 export or the new one, never a mix): `annotations.parquet` (one row per record x annotator x question;
-user ids and names, never keys; the response's own inserted_at/updated_at, which the SDK drops),
+user ids and names, never keys; the response's own inserted_at/updated_at, which the SDK drops; `origin`
+person | simulated and the simulator's settings, summed up in run.json `annotation`),
 `agreement.json`, `review.jsonl` (what a person should still look at, and why), `run.json`, and
 `dataset/bigbio_kb` + `dataset/tokens` with one row per document (an instruction project gives
 `dataset/instruction` instead, see `export_instructions`): records are reassembled into their
@@ -26,14 +27,23 @@ from typing import TYPE_CHECKING, Any
 from annotate.adjudication.spans import Adjudication, adjudicate_spans
 from annotate.agreement.report import Agreement, RatingAnnotation, compute_agreement
 from annotate.argilla import templates
-from annotate.argilla.answers import Answer, ResponseTimes, read_answers, span_inputs
+from annotate.argilla.answers import PERSON, SIMULATED, Answer, ResponseTimes, read_answers, span_inputs
 from annotate.argilla.api import RecordItem, api_errors
 from annotate.argilla.curators import Curation, curated_answers
 from annotate.corpus import Document, Entity, Span
 from annotate.errors import ExportError
 from annotate.instruction_io import Review, decide, reviewed_row
 from annotate.views import build_views, save_instruction_view, save_views, split_name
-from runfolder import ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json, write_text
+from runfolder import (
+    AnnotationProvenance,
+    ArgillaInfo,
+    CorpusInfo,
+    RunFolder,
+    RunInfo,
+    now,
+    write_json,
+    write_text,
+)
 from runfolder.stage import pause, staged
 
 if TYPE_CHECKING:
@@ -124,9 +134,30 @@ def annotation_rows(
                 "status": a.status,
                 "inserted_at": inserted,
                 "updated_at": updated,
+                "origin": a.origin,
+                "simulator": a.simulator,
             }
         )
     return rows
+
+
+def provenance(previous: AnnotationProvenance | None, answers: list[Answer]) -> AnnotationProvenance:
+    """run.json `annotation`: the kind of annotators load/team recorded, and who gave the answers
+    (responses and annotators per origin, each simulator setting once)."""
+    responses = {(a.record_id, a.user_id): a for a in answers}.values()
+    by_origin = {
+        origin: sum(1 for a in responses if a.origin == origin)
+        for origin in (PERSON, SIMULATED)
+        if any(a.origin == origin for a in responses)
+    }
+    annotators = {origin: len({a.user_id for a in responses if a.origin == origin}) for origin in by_origin}
+    settings = sorted({a.simulator for a in responses if a.simulator})
+    return AnnotationProvenance(
+        annotators_kind=previous.annotators_kind if previous else None,
+        responses_by_origin=by_origin,
+        annotators_by_origin=annotators,
+        simulator=[json.loads(s) for s in settings],
+    )
 
 
 def export(
@@ -159,6 +190,7 @@ def export(
         raise ExportError(f"no document of {dataset.name!r} is fully annotated yet ({pending} pending)")
     views = build_views(documents, description=f"Adjudicated export of Argilla dataset {dataset.name!r}.")
     info = run_info(run, dataset, client, corpus, labels, records, adjudication, pending, seed, curation)
+    info = info.model_copy(update={"annotation": provenance(info.annotation, answers)})
     with staged(run.path, "export") as path:
         out = RunFolder(path)
         save_views(views, out)
@@ -273,6 +305,7 @@ def export_instructions(
         )
     summary = {**{k: counts[k] for k in ("kept", "discarded", "pending")}, "corrected": corrected}
     info = instruction_run_info(run, dataset, client, corpus, len(records), summary, seed)
+    info = info.model_copy(update={"annotation": provenance(info.annotation, answers)})
     with staged(run.path, "export") as path:
         out = RunFolder(path)
         save_instruction_view(out, rows, f"Instructions reviewed in Argilla dataset {dataset.name!r}.")

@@ -28,7 +28,7 @@ from annotate.argilla.suggest import Suggester, suggester
 from annotate.corpus import corpus_labels, document_labels, has_overlaps, load_corpus, write_problems
 from annotate.errors import LoadInterruptedError
 from annotate.instruction_io import detect, read_instructions, record_metadata
-from runfolder import ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json
+from runfolder import AnnotationProvenance, ArgillaInfo, CorpusInfo, RunFolder, RunInfo, now, write_json
 
 if TYPE_CHECKING:
     import argilla as rg
@@ -57,6 +57,7 @@ class LoadOptions:
     domain: str | None = None
     synthetic: bool | None = None
     country: str | None = None
+    annotators_kind: str | None = None  # expert | crowd: who will annotate (run.json `annotation`)
 
     @property
     def run_folder(self) -> RunFolder:
@@ -222,8 +223,16 @@ def write_run_info(
             dataset_id=str(dataset.id),
         ),
         created_at=previous.created_at if previous else now(),
+        annotation=annotation_kind(previous.annotation if previous else None, options.annotators_kind),
     )
     write_json(run.run_json, info)
+
+
+def annotation_kind(previous: AnnotationProvenance | None, kind: str | None) -> AnnotationProvenance | None:
+    """run.json `annotation` with the kind of annotators given now (else the one recorded before)."""
+    if kind is None:
+        return previous
+    return (previous or AnnotationProvenance()).model_copy(update={"annotators_kind": kind})
 
 
 def to_records(

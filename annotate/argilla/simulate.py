@@ -5,10 +5,19 @@ nobody mistakes them for people. Each gold span, with probability `noise`, suffe
 boundary shift (one word more or less at one end), wrong label; and each record, with probability
 `noise`, gets one spurious span on a word outside every span. The random stream is seeded by
 (seed, annotator, record id): the same call gives the same answers, whatever the record order.
+
+Every record it answers carries, in its extra metadata `_simulado` (`answers.SIMULATED_MARKER`), the
+simulator's settings by the id of each simulated annotator who answered it (`{"<user id>": {"tool":
+"annotate simulate", "annotators": 3, "noise": 0.1, "seed": 13}}`, JSON): `annotate export` reads it
+to mark those answers `simulated` in annotations.parquet, so that no card calls them people's work.
+A response carries no metadata of its own in Argilla 2.8, and a name is no proof: hence the record's.
+A simulated account's password is thrown away, so its answers are the simulator's: when a reload
+(`annotate load` again) replaced a record's metadata, the next `simulate` marks them again.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import secrets
@@ -16,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from annotate.argilla import templates
+from annotate.argilla.answers import SIMULATED_MARKER, simulated_by
 from annotate.argilla.api import api_errors
 from annotate.argilla.records import gold_spans
 from annotate.errors import OptionError, TemplateError
@@ -24,6 +34,7 @@ if TYPE_CHECKING:
     import argilla as rg
 
 WORD = re.compile(r"\w+")
+TOOL = "annotate simulate"
 Mark = tuple[int, int, str]  # (start, end, label): one span as an annotator marks it
 
 
@@ -79,6 +90,13 @@ def shift(start: int, end: int, label: str, text: str, rng: random.Random) -> Ma
     return (before[-1][0], end, label) if before else (start, end, label)
 
 
+def mark(record: rg.Record, user_id: str, settings: dict) -> None:
+    """Record on `record` that `user_id`'s answer is the simulator's, with its settings."""
+    marks = simulated_by(dict(record.metadata))
+    marks[user_id] = settings
+    record.metadata[SIMULATED_MARKER] = json.dumps(marks, sort_keys=True)
+
+
 def annotators(client: rg.Argilla, workspace: rg.Workspace, count: int) -> list[rg.User]:
     import argilla as rg
 
@@ -125,12 +143,17 @@ def _simulate(
     labels, overlapping = list(question.labels), bool(question.allow_overlapping)
     users = annotators(client, dataset.workspace, count)
     records, changed, responses = list(dataset.records(with_responses=True, with_suggestions=True)), 0, 0
+    settings = {"tool": TOOL, "annotators": count, "noise": noise, "seed": seed}
     for record in records:
         gold = gold_spans(record.metadata)
         answered = {str(r.user_id) for r in record.responses}
+        marks = simulated_by(dict(record.metadata))
         for user in users:
             if str(user.id) in answered:
+                if str(user.id) not in marks:  # a reload replaced the metadata: the answer is still ours
+                    mark(record, str(user.id), settings)
                 continue
+            mark(record, str(user.id), settings)
             rng = random.Random(f"{seed}|{user.username}|{record.id}")
             spans = noisy_spans(gold, record.fields["text"], labels, noise, rng, overlapping)
             changed += len(set(spans) ^ set(gold))

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from annotate.argilla.api import api_errors
 from annotate.errors import ArgillaConnectionError, SecretsFileError, TeamFileError, TeamInterruptedError
+from runfolder import AnnotationProvenance, RunFolder, RunInfo, write_json
 from runfolder.stage import fsync_dir
 
 if TYPE_CHECKING:
@@ -201,3 +202,12 @@ def add_members(
             existing.append(member.username)
         if member.username not in in_workspace:
             workspace.add_user(user)
+
+
+def record_annotators_kind(run: RunFolder, kind: str) -> Path:
+    """run.json `annotation.annotators_kind` = `kind` (expert | crowd), for the dataset card's
+    `annotations_creators`; run.json must exist (`annotate load --run RUN` writes it)."""
+    info = run.read_json(run.require(run.run_json), RunInfo)
+    annotation = (info.annotation or AnnotationProvenance()).model_copy(update={"annotators_kind": kind})
+    write_json(run.run_json, info.model_copy(update={"annotation": annotation}))
+    return run.run_json
