@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from cards.facts.model import AnnotationFacts, MetricFacts, QuestionAgreementFacts, ReviewFacts
 from runfolder import RunFolder, RunFolderError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PARQUET_COLUMNS = ("record_id", "document_id", "question", "annotator", "status", "inserted_at", "updated_at")
 
@@ -20,7 +24,22 @@ def _date(value: object) -> str | None:
     return text[:10] if len(text) >= 10 and text[:4].isdigit() else None
 
 
-def annotation_facts(run: RunFolder) -> AnnotationFacts | None:
+def origins(submitted: pd.DataFrame) -> tuple[dict[str, int] | None, dict[str, int] | None, list[dict]]:
+    """(responses, annotators) per origin of the submitted answers, and the simulator settings behind them;
+    (None, None, []) when the parquet has no `origin` column (written before it was recorded)."""
+    if "origin" not in submitted.columns:
+        return None, None, []
+    responses = submitted.drop_duplicates(["record_id", "user_id" if "user_id" in submitted else "annotator"])
+    by_origin = {str(k): int(v) for k, v in sorted(Counter(responses["origin"]).items())}
+    annotators = {
+        str(k): int(v) for k, v in sorted(responses.groupby("origin")["annotator"].nunique().items())
+    }
+    column = responses.get("simulator", [])
+    settings = sorted({str(s) for s in column if isinstance(s, str) and s})
+    return by_origin, annotators, [json.loads(s) for s in settings]
+
+
+def annotation_facts(run: RunFolder, annotators_kind: str | None = None) -> AnnotationFacts | None:
     if not run.annotations.exists():
         return None
     import pandas as pd
@@ -40,6 +59,7 @@ def annotation_facts(run: RunFolder) -> AnnotationFacts | None:
     per_record = submitted.groupby("record_id")["annotator"].nunique()
     per_annotator = submitted.groupby("annotator")["record_id"].nunique()
     stamps = pd.concat([frame["inserted_at"], frame["updated_at"]]).dropna().astype(str)
+    by_origin, annotators, simulator = origins(submitted)
     return AnnotationFacts(
         annotators=int(submitted["annotator"].nunique()),
         records=int(frame["record_id"].nunique()),
@@ -50,6 +70,10 @@ def annotation_facts(run: RunFolder) -> AnnotationFacts | None:
         records_with_2_or_more=int((per_record >= 2).sum()),
         first_date=_date(stamps.min()) if len(stamps) else None,
         last_date=_date(stamps.max()) if len(stamps) else None,
+        responses_by_origin=by_origin,
+        annotators_by_origin=annotators,
+        simulator=simulator,
+        annotators_kind=annotators_kind,
     )
 
 

@@ -7,16 +7,26 @@ nested ones included) and, separately, the B- tags of `tokens` (what a token cla
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from pathlib import PurePath
 from typing import Any
 
 from cards.facts.annotation import agreement_facts, annotation_facts, review_facts
-from cards.facts.hub_vocabulary import license_id, size_category
+from cards.facts.hub_vocabulary import is_hub_id, license_id, size_category
 from cards.facts.model import CorpusFacts, DatasetFacts, LabelCount, SplitSize
 from cards.facts.texts import TEXT_COLUMNS, available_views, load_view
 from runfolder import RunFolder, RunInfo
 
 SPLIT_ORDER = {"train": 0, "validation": 1, "test": 2}
+
+
+def location(path: str) -> str:
+    """Where the corpus came from, as a card may say it: a URL or Hub id as given, else only the name of the
+    file or folder (never a path of this machine)."""
+    if re.match(r"^[a-z][a-z0-9+.-]*://", path) or is_hub_id(path):
+        return path
+    return PurePath(path.rstrip("/\\")).name or path
 
 
 def corpus_facts(run: RunFolder, info: RunInfo) -> CorpusFacts:
@@ -26,6 +36,7 @@ def corpus_facts(run: RunFolder, info: RunInfo) -> CorpusFacts:
     creators = extra.get("annotations_creators")
     return CorpusFacts(
         path=corpus.path,
+        location=location(corpus.path),
         format=corpus.format,
         licence=corpus.licence,
         license_id=license_id(corpus.licence),
@@ -122,7 +133,7 @@ def dataset_facts(run: RunFolder) -> DatasetFacts:
         total=total,
         label_counts=label_counts(labels, list(info.labels)),
         size_category=size_category(total.documents),
-        annotation=annotation_facts(run),
+        annotation=annotation_facts(run, info.annotation.annotators_kind if info.annotation else None),
         agreement=agreement_facts(run),
         review=review_facts(run),
         versions=dict(info.versions),

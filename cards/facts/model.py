@@ -23,6 +23,7 @@ class CorpusFacts(Fact):
     """Provenance and licence as given at import (run.json `corpus`), plus the Hub's licence id."""
 
     path: str
+    location: str  # what the card says it was imported from: a URL or Hub id as given, else the folder's name
     format: str
     licence: str | None
     license_id: str  # a Hub licence identifier ("cc-by-4.0", "other", "unknown")
@@ -64,6 +65,28 @@ class AnnotationFacts(Fact):
     records_with_2_or_more: int
     first_date: str | None
     last_date: str | None
+    # who gave the submitted answers (annotations.parquet `origin`): "person" answered in Argilla, "simulated"
+    # was made by `annotate simulate`; None when the parquet predates the column (origin not recorded)
+    responses_by_origin: dict[str, int] | None = None
+    annotators_by_origin: dict[str, int] | None = None
+    simulator: list[dict] = Field(default_factory=list)  # settings of each simulate run behind them
+    annotators_kind: str | None = None  # run.json annotation.annotators_kind: expert | crowd
+
+    @property
+    def origin(self) -> str:
+        """simulated (every answer), person (every answer), mixed, or unknown (not recorded)."""
+        if self.responses_by_origin is None:
+            return "unknown"
+        kinds = {k for k, v in self.responses_by_origin.items() if v}
+        return "mixed" if len(kinds) > 1 else next(iter(kinds), "unknown")
+
+    @property
+    def people(self) -> int:
+        return (self.annotators_by_origin or {}).get("person", 0)
+
+    @property
+    def simulated(self) -> int:
+        return (self.annotators_by_origin or {}).get("simulated", 0)
 
 
 class MetricFacts(Fact):
@@ -158,6 +181,19 @@ class InstructionFacts(Fact):
     tasks: list[TaskSamples]
 
 
+class BaseModelFacts(Fact):
+    """What the model was fine-tuned from, as a card may say it: Hub ids, never a folder of this machine."""
+
+    hub_id: (
+        str | None
+    )  # the Hub id of the weights fine-tuned (the card's base_model); None: built from scratch
+    asked: str  # the model asked for: its Hub id, or the name of the folder it was asked from
+    fallback: bool  # the asked model could not be loaded and a fallback was tuned instead
+    fallback_kind: str | None  # packaged | scratch | packaged-llm | ...
+    source: str | None  # how the weights were obtained, in plain words (training.json model_used_source)
+    defaults_file: str | None = None  # the file of the fallback's tested hyperparameters (never absolute)
+
+
 class ModelFacts(Fact):
     task: str
     folder: str
@@ -168,4 +204,5 @@ class ModelFacts(Fact):
     has_test_predictions: bool
     test_documents: int | None  # lines of test_predictions.jsonl
     training_minutes: float
+    base: BaseModelFacts
     instruction: InstructionFacts | None = None  # instruction models only

@@ -8,8 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 from cards.facts.emissions import read_emissions
-from cards.facts.hub_vocabulary import task_of
-from cards.facts.model import InstructionFacts, ModelFacts, TaskSamples
+from cards.facts.hub_vocabulary import is_hub_id, task_of
+from cards.facts.model import BaseModelFacts, InstructionFacts, ModelFacts, TaskSamples
 from cards.facts.texts import available_views, load_view
 from runfolder import Metrics, RunFolder, RunFolderError, TrainingInfo
 
@@ -89,6 +89,33 @@ def instruction_facts(run: RunFolder, folder: Path) -> InstructionFacts:
     )
 
 
+def base_hub_id(training: TrainingInfo) -> str | None:
+    """The Hub id of the weights fine-tuned: `model_used_hub_id`; without it (a training.json written before
+    that field), `model_used` when it is a Hub id (not a folder), else None (built from scratch)."""
+    if training.model_used_hub_id:
+        return training.model_used_hub_id
+    return training.model_used if is_hub_id(training.model_used) else None
+
+
+def base_facts(training: TrainingInfo) -> BaseModelFacts:
+    asked = training.base_model
+    return BaseModelFacts(
+        hub_id=base_hub_id(training),
+        asked=asked if is_hub_id(asked) else Path(asked).name or asked,
+        fallback=training.fallback,
+        fallback_kind=training.fallback_kind,
+        source=training.model_used_source,
+        defaults_file=relative(training.fallback_defaults),
+    )
+
+
+def relative(path: str | None) -> str | None:
+    """A path inside the repository as recorded; an absolute one (a machine's) is cut to its name."""
+    if not path:
+        return None
+    return Path(path).name if Path(path).is_absolute() else path
+
+
 def model_facts(run: RunFolder, task: str) -> ModelFacts:
     folder = run.require(run.model(task))
     metrics = run.read_json(folder / "metrics.json", Metrics)
@@ -105,5 +132,6 @@ def model_facts(run: RunFolder, task: str) -> ModelFacts:
         has_test_predictions=predictions.exists(),
         test_documents=len(read_predictions(predictions)) if predictions.exists() else None,
         training_minutes=training.wall_time_s / 60,
+        base=base_facts(training),
         instruction=instruction_facts(run, folder) if task == "instruction" else None,
     )

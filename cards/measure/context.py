@@ -24,6 +24,16 @@ from runfolder import RunFolder
 
 
 @dataclass(frozen=True)
+class HubRepos:
+    """The Hub repos the cards are published to (`demo publish`): their ids go into the cards, and the cards
+    link each other and the Space by URL instead of by relative path."""
+
+    dataset: str  # ORG/NAME
+    models: dict[str, str]  # task -> ORG/NAME-<task>
+    space: str | None = None  # ORG/NAME-demo
+
+
+@dataclass(frozen=True)
 class CardContext:
     """Everything the cards of one run state, measured once."""
 
@@ -37,6 +47,7 @@ class CardContext:
     generated: dict[str, str]
     dataset_id: str
     model_ids: dict[str, str] = field(default_factory=dict)
+    hub: HubRepos | None = None  # set when the cards are written for publishing
 
     @property
     def models(self) -> list[str]:
@@ -50,6 +61,7 @@ def measure_run(
     *,
     bias: dict[str, Any] | None = None,
     privacy: dict[str, Any] | None = None,
+    hub: HubRepos | None = None,
 ) -> CardContext:
     """Read and measure everything; `bias`/`privacy` given (read from bias.json/privacy.json) are reused."""
     dataset = dataset_facts(run)
@@ -68,12 +80,27 @@ def measure_run(
         model_facts=models,
         model_findings={task: model_findings(m, bias) for task, m in models.items()},
         generated={
-            "command": f"python -m cards build --run {run.path}",
-            "run": str(run.path),
+            "command": f"python -m cards build --run {shown_path(run)}",
+            "run": shown_path(run),
             "date": datetime.now(UTC).date().isoformat(),
         },
-        dataset_id=dataset_id or dataset.run_name,
+        dataset_id=hub.dataset if hub else dataset_id or dataset.run_name,
         model_ids={
-            task: base_id if len(models) == 1 and model_id else f"{base_id}-{task}" for task in models
+            task: hub.models[task]
+            if hub and task in hub.models
+            else base_id
+            if len(models) == 1 and model_id
+            else f"{base_id}-{task}"
+            for task in models
         },
+        hub=hub,
     )
+
+
+def shown_path(run: RunFolder) -> str:
+    """The run folder as a card shows it: as given when relative and inside the checkout, else runs/NAME
+    (never a path of this machine)."""
+    path = run.path
+    if path.is_absolute() or ".." in path.parts:
+        return f"runs/{path.resolve().name}"
+    return path.as_posix()

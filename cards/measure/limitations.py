@@ -55,6 +55,7 @@ def _agreement(dataset: DatasetFacts) -> Finding:
             "level": agreement_level(value),
             "annotators": question.annotators,
             "records_with_2_or_more": question.records_with_2_or_more,
+            "origin": dataset.annotation.origin if dataset.annotation else "unknown",
         },
     )
 
@@ -144,15 +145,11 @@ def dataset_findings(dataset: DatasetFacts, bias: dict[str, Any], privacy: dict[
 def model_findings(model: ModelFacts, bias: dict[str, Any]) -> list[Finding]:
     findings = []
     training = model.training
-    if training.fallback:
+    if training.fallback:  # never the folder used nor the exception text: the Hub id it is a copy of
+        base = model.base
         findings.append(
             Finding(
-                code="fallback",
-                values={
-                    "asked": training.base_model,
-                    "used": training.model_used,
-                    "reason": training.fallback_reason,
-                },
+                code="fallback", values={"asked": base.asked, "used": base.hub_id, "kind": base.fallback_kind}
             )
         )
     missing = f"{model.folder}/test_predictions.jsonl"

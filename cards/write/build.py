@@ -21,7 +21,7 @@ from cards.errors import CardGapsError
 from cards.measure.context import CardContext, measure_run
 from cards.write.dataset_card import write_dataset_card
 from cards.write.model_card import write_model_card
-from runfolder import RunFolder, write_json
+from runfolder import MADE_BY, RunFolder, write_json
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,20 @@ def self_check(cards: list[Path], context: CardContext) -> list[Gap]:
     return [gap for gap in gaps if gap.kind == "field"]
 
 
+def skipped_models(run: RunFolder) -> list[str]:
+    """One warning per `models/<task>/` without metrics.json: which model card was not written, and the
+    command that makes the file."""
+    folders = sorted(p for p in run.models.glob("*") if p.is_dir() and not (p / "metrics.json").exists())
+    warnings = []
+    for folder in folders:
+        command = MADE_BY.get(f"models/{folder.name}", "the training notebook").format(run=run.path)
+        warnings.append(
+            f"skipped cards/model-{folder.name}: models/{folder.name}/metrics.json is missing "
+            f"(made by {command})"
+        )
+    return warnings
+
+
 def build_cards(
     path: Path, *, dataset_id: str | None = None, model_id: str | None = None, check: bool = True
 ) -> BuildResult:
@@ -66,5 +80,5 @@ def build_cards(
     return BuildResult(
         files=[run.bias, run.privacy, *(run.cards / p for p in written)],
         cards=[run.cards / p for p in relative],
-        warnings=[str(w).replace(str(tmp), str(run.cards)) for w in warnings],
+        warnings=skipped_models(run) + [str(w).replace(str(tmp), str(run.cards)) for w in warnings],
     )

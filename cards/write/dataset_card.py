@@ -19,15 +19,39 @@ from cards.measure.privacy import METHODS_ES
 from cards.write.plots import agreement_per_label, group_bars, label_distribution, plot_name, scores_per_group
 from cards.write.render import LANGUAGE_NAMES, LANGUAGES, README, TASK_NAMES, model_readme, render
 
+HUB = "https://huggingface.co"
+
 if TYPE_CHECKING:
     from huggingface_hub import DatasetCardData
 
 
+#: the Hub's `annotations_creators` for people, by `--annotators-kind` (None: the kind was not recorded)
+PEOPLE = {"expert": "expert-generated", "crowd": "crowdsourced", None: "other"}
+
+
 def annotations_creators(d: DatasetFacts) -> list[str]:
-    """As recorded in run.json; else "crowdsourced" for Argilla annotations, "found" for a corpus's own."""
+    """In the Hub's vocabulary: "found" for a corpus's own annotations, "machine-generated" for answers
+    `annotate simulate` made, "expert-generated" or "crowdsourced" for people by the `--annotators-kind`
+    recorded at load/team ("other" when it was not); both when people and the simulator answered. A value
+    a team wrote into run.json `corpus.annotations_creators` wins."""
     if d.corpus.annotations_creators:
         return d.corpus.annotations_creators
-    return ["crowdsourced"] if d.annotation else ["found"]
+    a = d.annotation
+    if a is None:
+        return ["found"]
+    creators = ["machine-generated"] if a.origin in ("simulated", "mixed") else []
+    if a.origin != "simulated":
+        creators.append(PEOPLE.get(a.annotators_kind, "other"))
+    return creators
+
+
+RUN_FILES = ("run.json", "dataset", "annotations.parquet", "agreement.json", "review.jsonl", "bias.json")
+
+
+def run_files(context: CardContext) -> list[str]:
+    """The run folder's files the card is made from, those that are there (privacy.json always is)."""
+    present = [name for name in RUN_FILES if (context.run.path / name).exists() or name == "bias.json"]
+    return [f"{name}/" if name == "dataset" else name for name in present] + ["privacy.json"]
 
 
 def source_datasets(d: DatasetFacts) -> list[str]:
@@ -118,7 +142,17 @@ def write_dataset_card(folder: Path, context: CardContext) -> list[Path]:
             language_names=[LANGUAGE_NAMES[lang].get(c, c) for c in context.dataset.corpus.languages],
             task_name=TASK_NAMES[lang].get(context.dataset.task, context.dataset.task),
             privacy_methods=context.privacy["methods"] if lang == "en" else METHODS_ES,
-            models=[{"task": t, "link": f"../model-{t}/{model_readme(t, lang)}"} for t in context.models],
+            models=[
+                {
+                    "task": t,
+                    "link": f"{HUB}/{context.model_ids[t]}"
+                    if context.hub
+                    else f"../model-{t}/{model_readme(t, lang)}",
+                }
+                for t in context.models
+            ],
+            space=f"{HUB}/spaces/{context.hub.space}" if context.hub and context.hub.space else None,
+            files=run_files(context),
             generated=context.generated,
         )
         DatasetCard(content).save(folder / README[lang])

@@ -6,8 +6,10 @@ and `co2_eq_emissions` (grams, from emissions.csv), one template per language, p
 
 An instruction model (LoRA adapters, `library_name: peft`) has its own templates, `model_instruction`, and
 its `model-index` holds exact match, ROUGE-L and entity F1 (or accuracy) overall and per task and template
-(`metric_config` = the `per_task` key of metrics.json). Its `base_model` is the model the adapter sits on:
-never the model asked for when training fell back to another one.
+(`metric_config` = the `per_task` key of metrics.json). `base_model` is the Hub id of the weights actually
+fine-tuned (`ModelFacts.base`: training.json `model_used_hub_id`), never the model asked for when training
+fell back to another one, and absent for a model built from scratch. Published (`context.hub`), the cards
+load the model from its repo and link the dataset and the Space by URL; else from the run folder.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cards.facts.hub_vocabulary import is_hub_id, task_of
+from cards.facts.hub_vocabulary import task_of
 from cards.facts.model import EmissionsFacts, ModelFacts
 from cards.measure.context import CardContext
 from cards.measure.notation import sig_decimals
@@ -27,6 +29,7 @@ from runfolder import Metrics, SplitMetrics, TrainingInfo
 if TYPE_CHECKING:
     from huggingface_hub import EvalResult, ModelCardData
 
+HUB = "https://huggingface.co"
 METRICS = ("precision", "recall", "f1")
 GENERATION_METRICS = ("exact_match", "rouge_l")  # keys of `SplitMetrics.extra` for generated answers
 INSTRUCTION_METRICS = ("exact_match", "rouge_l", "f1")
@@ -101,14 +104,6 @@ def co2_eq_emissions(emissions: EmissionsFacts) -> dict[str, Any]:
     }
 
 
-def base_model_id(training: TrainingInfo, peft: bool) -> str | None:
-    """The Hub id of the model fine-tuned; for an adapter (`peft`) only the model it was trained on."""
-    candidates = (
-        (training.model_used,) if peft and training.fallback else (training.model_used, training.base_model)
-    )
-    return next((m for m in candidates if is_hub_id(m)), None)
-
-
 def card_data(context: CardContext, task: str) -> ModelCardData:
     from huggingface_hub import ModelCardData
 
@@ -119,7 +114,7 @@ def card_data(context: CardContext, task: str) -> ModelCardData:
     tags = [task_of(task).task_id, *(("peft", "lora") if peft else ()), d.corpus.domain]
     return ModelCardData(
         model_name=context.model_ids[task],
-        base_model=base_model_id(training, peft),
+        base_model=model.base.hub_id,  # the weights fine-tuned, never the model asked for
         datasets=[context.dataset_id],
         language=d.corpus.languages,
         license=d.corpus.license_id,
@@ -170,7 +165,11 @@ def write_model_card(folder: Path, context: CardContext, task: str) -> list[Path
             d=context.dataset,
             scores=scores,
             model_id=context.model_ids[task],
+            model_ref=context.model_ids[task]
+            if context.hub
+            else f"{context.generated['run']}/{model.folder}",
             dataset_id=context.dataset_id,
+            space_id=context.hub.space if context.hub else None,
             findings=[f.model_dump() for f in context.model_findings[task]],
             dataset_findings=[
                 f.model_dump()
@@ -183,7 +182,9 @@ def write_model_card(folder: Path, context: CardContext, task: str) -> list[Path
             language_names=[LANGUAGE_NAMES[lang].get(c, c) for c in context.dataset.corpus.languages],
             task_name=TASK_NAMES[lang].get(task, task),
             tasks=[name for name in model.metrics.per_task if "/" not in name],
-            dataset_card=f"../dataset/{README[lang]}",
+            dataset_card=f"{HUB}/datasets/{context.dataset_id}"
+            if context.hub
+            else f"../dataset/{README[lang]}",
             generated=context.generated,
         )
         ModelCard(content).save(folder / README[lang])

@@ -17,6 +17,7 @@ from typing import Any
 
 from cards.measure.groups import GROUP_NAMES
 from cards.measure.notation import Numbers
+from cards.write.phrases import phrases
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "es")
@@ -81,9 +82,12 @@ def environment():
 
 
 def render(kind: str, lang: str, **context: Any) -> str:
-    """`templates/<kind>.<lang>.md.j2` with `n` (number formats) and `names` (group names) added."""
+    """`templates/<kind>.<lang>.md.j2` with `n` (number formats), `names` (group names) and `phrase` (the
+    words for a code, `cards.write.phrases`) added."""
     template = environment().get_template(f"{kind}.{lang}.md.j2")
-    text = template.render(n=Numbers(lang), names=GROUP_NAMES[lang], lang=lang, **context)
+    text = template.render(
+        n=Numbers(lang), names=GROUP_NAMES[lang], phrase=phrases(lang), lang=lang, **context
+    )
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
     return text

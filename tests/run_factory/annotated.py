@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 
 from run_factory.files import DURATION_S, ENERGY_KWH, documents, scores, write_emissions, write_run_json
-from runfolder import Metrics, RunFolder, TrainingInfo, write_json, write_text
+from runfolder import AnnotationProvenance, Metrics, RunFolder, TrainingInfo, write_json, write_text
 
 ANNOTATORS = ("ana", "luis", "marta")
 
@@ -43,7 +43,12 @@ def annotator_spans(docs) -> list:
     return spans
 
 
-def write_annotations(run: RunFolder, docs) -> None:
+SIMULATOR = {"tool": "annotate simulate", "annotators": 3, "noise": 0.1, "seed": 13}
+
+
+def write_annotations(run: RunFolder, docs, simulated: bool = False) -> None:
+    """As `annotate export` writes them: by people (origin "person"), or with `simulated` by `annotate
+    simulate` (accounts sim-anotador-1..3, origin "simulated" with the simulator's settings)."""
     import pandas as pd
 
     from annotate.adjudication.spans import adjudicate_spans
@@ -85,6 +90,13 @@ def write_annotations(run: RunFolder, docs) -> None:
     rows.append(
         {**rows[0], "annotator": "pedro", "user_id": "user-pedro", "status": "discarded", "value": "null"}
     )
+    for row in rows:
+        row["origin"], row["simulator"] = (
+            ("simulated", json.dumps(SIMULATOR)) if simulated else ("person", None)
+        )
+        if simulated:
+            k = (*ANNOTATORS, "pedro").index(row["annotator"]) + 1
+            row["annotator"], row["user_id"] = f"sim-anotador-{k}", f"user-sim-{k}"
     pd.DataFrame(rows).to_parquet(run.annotations)
 
 
@@ -172,15 +184,30 @@ def write_model(run: RunFolder) -> None:
     write_emissions(folder / "emissions.csv")
 
 
-def build_run(path: Path, *, model: bool = True, annotations: bool = True, **corpus_extra) -> RunFolder:
+def build_run(
+    path: Path,
+    *,
+    model: bool = True,
+    annotations: bool = True,
+    simulated: bool = False,
+    annotators_kind: str | None = "crowd",
+    **corpus_extra,
+) -> RunFolder:
+    """`simulated`: every answer made by `annotate simulate` (a quickstart's run); `annotators_kind`: what
+    `annotate team --annotators-kind` recorded in run.json (None: nothing)."""
     from annotate.views import build_views, save_views
 
     run = RunFolder(path)
     docs = documents()
-    write_run_json(run, **({"synthetic": True, "domain": "clinical"} | corpus_extra))
+    info = write_run_json(run, **({"synthetic": True, "domain": "clinical"} | corpus_extra))
+    if annotators_kind:
+        write_json(
+            run.run_json,
+            info.model_copy(update={"annotation": AnnotationProvenance(annotators_kind=annotators_kind)}),
+        )
     save_views(build_views(docs), run)
     if annotations:
-        write_annotations(run, docs)
+        write_annotations(run, docs, simulated)
     if model:
         write_model(run)
     return run
