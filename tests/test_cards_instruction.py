@@ -10,7 +10,14 @@ import re
 from pathlib import Path
 
 import pytest
-from run_factory import INSTRUCTION_BASE, build_run, copy_run, shared_run, write_instruction_model
+from run_factory import (
+    INSTRUCTION_BASE,
+    INSTRUCTION_FALLBACK_HUB_ID,
+    build_run,
+    copy_run,
+    shared_run,
+    write_instruction_model,
+)
 from typer.testing import CliRunner
 
 from cards.check.card import check_card
@@ -228,7 +235,8 @@ def test_a_fallback_is_said_loudly_and_is_not_the_base_model(fallback) -> None:
     text = (run.cards / CARD).read_text()
     assert f"> **Warning: fallback model, not `{INSTRUCTION_BASE}`.**" in text
     assert "- **Fallback base model.** Training asked for" in text
-    assert card_data(run.cards / CARD).base_model is None  # the adapter does not sit on the model asked for
+    # the adapter sits on the fallback's weights (a copy of a Hub model), never on the model asked for
+    assert card_data(run.cards / CARD).base_model == INSTRUCTION_FALLBACK_HUB_ID
     # the card says it must not be published, so a missing base_model is not a gap of `cards check`
     assert not [w for w in result.warnings if "model-instruction" in w]
     checked = CliRunner().invoke(app, ["check", str(run.cards / "model-instruction"), "--run", str(run.path)])
@@ -247,14 +255,15 @@ def test_the_spanish_card_says_the_fallback_loudly_too(fallback) -> None:
     assert "the Hub is not reachable" not in text
     assert "No publique ni use este modelo" in text
     assert "- **Modelo base de reserva.** El entrenamiento pidió" in text
-    assert card_data(run.cards / CARD_ES).base_model is None
+    assert card_data(run.cards / CARD_ES).base_model == INSTRUCTION_FALLBACK_HUB_ID
     assert (
         check_card(run.cards / CARD_ES, run=run.path) == []
     )  # the Spanish warning counts as the English one
     blocks = code_blocks(text)
-    # no peft snippet: the adapter sits on a tiny model built from scratch, which no Hub id names
-    assert blocks == code_blocks((run.cards / CARD).read_text()) and len(blocks) == 2
+    # merged/, then the adapter on the Hub model the fallback's weights are a copy of
+    assert blocks == code_blocks((run.cards / CARD).read_text()) and len(blocks) == 3
     assert 'from_pretrained("runs/demo/models/instruction", subfolder="merged")' in blocks[0]
+    assert f'AutoModelForCausalLM.from_pretrained("{INSTRUCTION_FALLBACK_HUB_ID}")' in blocks[1]
 
 
 def test_cards_check_passes_on_the_run(run: RunFolder) -> None:

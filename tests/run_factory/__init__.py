@@ -10,6 +10,7 @@ notebook's `entity_scores`); `annotated` holds the cards' run, `tiny` the traine
 
 from run_factory.annotated import (
     INSTRUCTION_BASE,
+    INSTRUCTION_FALLBACK_HUB_ID,
     build_run,
     copy_run,
     shared_run,
@@ -30,6 +31,7 @@ from run_factory.tiny import (
 __all__ = [
     "EMISSIONS_KG",
     "INSTRUCTION_BASE",
+    "INSTRUCTION_FALLBACK_HUB_ID",
     "SAMPLE",
     "TINY_ANSWER",
     "TINY_EMISSIONS_KG",

