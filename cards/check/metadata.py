@@ -1,4 +1,5 @@
-"""The YAML header of a card: it parses, the Hub's card classes accept it, required fields are valid.
+"""The YAML header of a card: it parses, the Hub's card classes read it and write it back unchanged
+(`DatasetCardData`, `ModelCardData`, `SpaceCardData` for a Space README), required fields are valid.
 
 Dataset: license, language, pretty_name, task_categories, size_categories, annotations_creators,
 source_datasets. Model: license, language, base_model, datasets, pipeline_tag, a well-formed
@@ -74,14 +75,27 @@ def _line_of(page: Page, key: str) -> int | None:
     return page.metadata_lines[0] if page.metadata_lines else None
 
 
-def _hub_parse(path: Path, page: Page, kind: str) -> list[Gap]:
-    from huggingface_hub import DatasetCard, ModelCard
+def _hub_round_trip(path: Path, page: Page, data: dict[str, Any], kind: str) -> list[Gap]:
+    """The Hub reads the header with its card data class (`ModelCardData`, `DatasetCardData`,
+    `SpaceCardData`) and writes it back unchanged: a field it drops, renames or rewrites (a model-index it
+    reads otherwise, a null) would not be what the Hub shows."""
+    from huggingface_hub import DatasetCard, ModelCard, SpaceCard
 
+    card_class = {"model": ModelCard, "space": SpaceCard}.get(kind, DatasetCard)
     try:
-        (ModelCard if kind == "model" else DatasetCard)("\n".join(page.lines))
+        back = card_class("\n".join(page.lines)).data.to_dict()
     except ValueError as exc:
         return [Gap(path, _line_of(page, "model-index"), f"the Hub cannot read the metadata: {exc}")]
-    return []
+    changed = sorted(key for key in {*data, *back} if data.get(key) != back.get(key))
+    return [
+        Gap(
+            path,
+            _line_of(page, key),
+            f"metadata field {key!r} does not survive huggingface_hub's {card_class.__name__}Data "
+            f"(written {data.get(key)!r}, read back {back.get(key)!r}): write it as the Hub writes it",
+        )
+        for key in changed
+    ]
 
 
 def _values(data: dict[str, Any], key: str) -> list[Any]:
@@ -195,7 +209,9 @@ def _model_index_gaps(path: Path, page: Page, data: dict[str, Any]) -> list[Gap]
 def check_metadata(path: Path, page: Page, data: dict[str, Any], kind: str) -> list[Gap]:
     if page.metadata is None or not data:
         return []
-    gaps = _hub_parse(path, page, kind)
+    gaps = _hub_round_trip(path, page, data, kind)
+    if kind == "space":
+        return gaps
     gaps += [replace(gap, kind="field") for gap in _field_gaps(path, page, data, kind)]
     if kind == "model":
         gaps += _co2_gaps(path, page, data) + _model_index_gaps(path, page, data)

@@ -32,6 +32,15 @@ class HubRepos:
     models: dict[str, str]  # task -> ORG/NAME-<task>
     space: str | None = None  # ORG/NAME-demo
 
+    @classmethod
+    def named(cls, dataset: str, tasks: list[str] | tuple[str, ...]) -> HubRepos:
+        """The repos of a run published as `dataset` (ORG/NAME): ORG/NAME-<task> for each model and the
+        Space ORG/NAME-demo, as `demo publish` names them."""
+        return cls(dataset, {task: f"{dataset}-{task}" for task in tasks}, f"{dataset}-demo")
+
+    def model(self, task: str) -> str:
+        return self.models.get(task, f"{self.dataset}-{task}")
+
 
 @dataclass(frozen=True)
 class CardContext:

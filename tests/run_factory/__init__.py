@@ -11,10 +11,13 @@ notebook's `entity_scores`); `annotated` holds the cards' run, `tiny` the traine
 from run_factory.annotated import (
     INSTRUCTION_BASE,
     INSTRUCTION_FALLBACK_HUB_ID,
+    NER_ASKED,
+    NER_FALLBACK_HUB_ID,
     build_run,
     copy_run,
     shared_run,
     write_instruction_model,
+    write_ner_fallback,
 )
 from run_factory.files import EMISSIONS_KG, SAMPLE, write_emissions
 from run_factory.tiny import (
@@ -32,6 +35,8 @@ __all__ = [
     "EMISSIONS_KG",
     "INSTRUCTION_BASE",
     "INSTRUCTION_FALLBACK_HUB_ID",
+    "NER_ASKED",
+    "NER_FALLBACK_HUB_ID",
     "SAMPLE",
     "TINY_ANSWER",
     "TINY_EMISSIONS_KG",
@@ -46,4 +51,5 @@ __all__ = [
     "shared_run",
     "write_emissions",
     "write_instruction_model",
+    "write_ner_fallback",
 ]

