@@ -1,24 +1,33 @@
 """Benchmark of the SQL search engine inside a real local Argilla, run by hand:
 
-    .venv/bin/python bench/search.py --records 100000 --databases sqlite,postgres
+    .venv/bin/python bench/search.py --records 10000,100000 --databases sqlite,postgres
 
-For each database: ingest N records through the `argilla` SDK once with the no-op engine (the baseline:
-what Argilla costs without any index) and once with the SQL engine, then time the queries the UI makes
-(p50/p95 over --repeat calls, through the REST API as the UI sends them). Records: ~300 characters of
-Spanish clinical text, 3 metadata properties, a 384-dimension vector, one suggestion each.
-Targets at 100k on 2 cores: ingest cost <= 25 % over no-op; pending page and filters <= 100 ms p95;
-text and similarity <= 250 ms p95.
+For each database: ingest the largest count through the `argilla` SDK once with the no-op engine (the
+baseline: what Argilla costs without any index) and once with the SQL engine, stopping at each count of
+--records to time the queries the UI makes (through the REST API as the UI sends them). Each query is
+timed against the SQL engine's server and, alternately in the same loop, against a second server on the
+same database with the floor engine (`annotate/server/floor_engine.py`: every search answered with
+existing record ids, no filtering), so the ratio of the two p95 is the engine's own cost above what
+argilla-server spends on that request. Last, the SQL engine's server is restarted and its first
+similarity query timed. Records: ~300 characters of Spanish clinical text, 3 metadata properties, a
+384-dimension vector, one suggestion each; every 10th record has the owner's submitted answer.
+Targets at 100k: p95 within 1.5x of the floor (pending page, filters) or 2x (text, similarity), growth
+10k -> 100k at most 3x, ingest within 1.25x of no-op, first similarity query after a restart < 2 s.
+Results: a table on the console, and JSON + text under bench/results/ (gitignored).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import shutil
 import statistics
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,6 +40,7 @@ from rich.table import Table  # noqa: E402
 from annotate.local import processes  # noqa: E402
 from annotate.local.serve import LocalArgilla, ServeOptions  # noqa: E402
 
+RESULTS = Path(__file__).resolve().parent / "results"
 SERVICIOS = ["cardiologia", "endocrinologia", "neumologia", "pediatria", "oncologia", "urgencias"]
 FARMACOS = [
     "metformina",
@@ -58,7 +68,21 @@ FRASES = [
 ]
 MOTIVOS = ["disnea de esfuerzo", "dolor torácico", "fiebre y tos", "astenia", "control de glucemias", "mareo"]
 PROTEINAS = ["proteína C reactiva", "troponina", "ferritina", "creatina cinasa", "procalcitonina"]
+ANSWERED_EVERY = 10  # every 10th record has the owner's submitted answer
 PENDING = {"type": "terms", "scope": {"entity": "response", "property": "status"}, "values": ["pending"]}
+SUBMITTED = {**PENDING, "values": ["submitted"]}
+#: query -> how far above the floor's p95 its p95 may be at the largest count
+WITHIN_FLOOR = {
+    "my pending page": 1.5,
+    "text query": 2.0,
+    "metadata filter + sort": 1.5,
+    "suggestion filter": 1.5,
+    "response filter": 1.5,
+    "similarity top 50": 2.0,
+}
+MAX_GROWTH = 3.0
+FIRST_SIMILARITY_S = 2.0
+INGEST_WITHIN = 1.25
 
 
 def make_text(rng: random.Random) -> str:
@@ -79,22 +103,33 @@ def make_text(rng: random.Random) -> str:
     return " ".join(parts)
 
 
-def make_records(start: int, count: int, seed: int) -> list[dict]:
+def make_records(start: int, count: int, seed: int) -> list:
+    import argilla as rg
+
     rng = random.Random(seed + start)
     rows = []
     for i in range(start, start + count):
+        relevante = rng.choice(["si", "no"])
         rows.append(
-            {
-                "id": f"r{i}",
-                "text": make_text(rng),
-                "servicio": rng.choice(SERVICIOS),
-                "edad": rng.randint(0, 99),
-                "puntuacion": rng.random(),
-                "emb": [rng.gauss(0, 1) for _ in range(384)],
-                "relevante": rng.choice(["si", "no"]),
-            }
+            rg.Record(
+                id=f"r{i}",
+                fields={"text": make_text(rng)},
+                metadata={
+                    "servicio": rng.choice(SERVICIOS),
+                    "edad": rng.randint(0, 99),
+                    "puntuacion": rng.random(),
+                },
+                vectors={"emb": [rng.gauss(0, 1) for _ in range(384)]},
+                suggestions=[rg.Suggestion("relevante", relevante)],
+                responses=[rg.Response("relevante", relevante, user_id=OWNER[0], status="submitted")]
+                if i % ANSWERED_EVERY == 0
+                else [],
+            )
         )
     return rows
+
+
+OWNER: list = []  # the owner's user id, set once the client exists
 
 
 def create_dataset(client, name: str):
@@ -110,16 +145,17 @@ def create_dataset(client, name: str):
         ],
         vectors=[rg.VectorField(name="emb", dimensions=384)],
     )
+    OWNER[:] = [client.me.id]
     workspace = client.workspaces("bench") or rg.Workspace(name="bench", client=client).create()
     return rg.Dataset(name=name, workspace=workspace, settings=settings, client=client).create()
 
 
-def ingest(dataset, total: int, seed: int, progress: Progress, label: str) -> float:
-    """Seconds to log `total` records through the SDK (record generation excluded)."""
-    task = progress.add_task(label, total=total)
+def ingest(dataset, start: int, stop: int, seed: int, progress: Progress, label: str) -> float:
+    """Seconds to log records [start, stop) through the SDK (record generation excluded)."""
+    task = progress.add_task(label, total=stop - start)
     elapsed, chunk = 0.0, 2000
-    for start in range(0, total, chunk):
-        rows = make_records(start, min(chunk, total - start), seed)
+    for first in range(start, stop, chunk):
+        rows = make_records(first, min(chunk, stop - first), seed)
         t0 = time.perf_counter()
         dataset.records.log(rows, batch_size=500)
         elapsed += time.perf_counter() - t0
@@ -127,8 +163,15 @@ def ingest(dataset, total: int, seed: int, progress: Progress, label: str) -> fl
     return elapsed
 
 
-def ui_queries(dataset_id: str) -> dict[str, tuple[str, dict]]:
+def metadata(name: str) -> dict:
+    return {"entity": "metadata", "metadata_property": name}
+
+
+def ui_queries(dataset_id: str, record_id: str) -> dict[str, tuple[str, dict]]:
+    """The UI's searches: its queue (pending of the current user), with text, metadata, suggestion or
+    response filters, and "find similar" from one record."""
     me = f"/api/v1/me/datasets/{dataset_id}/records/search?include=responses&include=suggestions"
+    relevante_si = {"scope": {"entity": "suggestion", "question": "relevante", "property": "value"}}
     return {
         "my pending page": (f"{me}&offset=0&limit=10", {"filters": {"and": [PENDING]}}),
         "text query": (
@@ -142,106 +185,218 @@ def ui_queries(dataset_id: str) -> dict[str, tuple[str, dict]]:
                     "and": [
                         {
                             "type": "terms",
-                            "scope": {"entity": "metadata", "metadata_property": "servicio"},
+                            "scope": metadata("servicio"),
                             "values": ["cardiologia", "pediatria"],
                         },
-                        {
-                            "type": "range",
-                            "scope": {"entity": "metadata", "metadata_property": "edad"},
-                            "ge": 40,
-                            "le": 70,
-                        },
+                        {"type": "range", "scope": metadata("edad"), "ge": 40, "le": 70},
                     ]
                 },
-                "sort": [
-                    {"scope": {"entity": "metadata", "metadata_property": "puntuacion"}, "order": "desc"}
-                ],
+                "sort": [{"scope": metadata("puntuacion"), "order": "desc"}],
+            },
+        ),
+        "suggestion filter": (
+            f"{me}&offset=0&limit=10",
+            {"filters": {"and": [PENDING, {"type": "terms", **relevante_si, "values": ["si"]}]}},
+        ),
+        "response filter": (
+            f"{me}&offset=0&limit=10",
+            {
+                "filters": {
+                    "and": [
+                        SUBMITTED,
+                        {
+                            "type": "terms",
+                            "scope": {"entity": "response", "question": "relevante"},
+                            "values": ["si"],
+                        },
+                    ]
+                }
             },
         ),
         "similarity top 50": (
             f"{me}&offset=0&limit=50",
-            {"query": {"vector": {"name": "emb", "record_id": None}}},
+            {"query": {"vector": {"name": "emb", "record_id": record_id}}},
         ),
     }
 
 
-def time_queries(url: str, api_key: str, dataset_id: str, record_id: str, repeat: int) -> dict[str, tuple]:
+def quantiles(samples: list[float]) -> dict[str, float]:
+    return {"p50": statistics.median(samples), "p95": statistics.quantiles(samples, n=20)[18]}
+
+
+def time_queries(
+    url: str, floor_url: str, api_key: str, dataset_id: str, record_id: str, repeat: int
+) -> dict:
+    """p50/p95 (ms) of each UI query on the SQL engine and on the floor, calls alternating."""
+    headers = {"X-Argilla-Api-Key": api_key}
     results = {}
-    with httpx.Client(base_url=url, headers={"X-Argilla-Api-Key": api_key}, timeout=180) as http:
-        for name, (path, body) in ui_queries(dataset_id).items():
-            if "vector" in body.get("query", {}):
-                body["query"]["vector"]["record_id"] = record_id
-            samples, total = [], None
+    with (
+        httpx.Client(base_url=url, headers=headers, timeout=180) as engine,
+        httpx.Client(base_url=floor_url, headers=headers, timeout=180) as floor,
+    ):
+        for name, (path, body) in ui_queries(dataset_id, record_id).items():
+            samples: dict[str, list[float]] = {"engine": [], "floor": []}
+            total = None
             for i in range(repeat + 2):
-                t0 = time.perf_counter()
-                response = http.post(path, json=body)
-                ms = (time.perf_counter() - t0) * 1000
-                response.raise_for_status()
-                total = response.json()["total"]
-                if i >= 2:  # two warm-up calls
-                    samples.append(ms)
-            q = statistics.quantiles(samples, n=20)
-            results[name] = (statistics.median(samples), q[18], total)
+                for side, http in (("engine", engine), ("floor", floor)):
+                    t0 = time.perf_counter()
+                    response = http.post(path, json=body)
+                    ms = (time.perf_counter() - t0) * 1000
+                    response.raise_for_status()
+                    if side == "engine":
+                        total = response.json()["total"]
+                    if i >= 2:  # two warm-up calls
+                        samples[side].append(ms)
+            results[name] = {
+                "engine": quantiles(samples["engine"]),
+                "floor": quantiles(samples["floor"]),
+                "total": total,
+            }
     return results
 
 
-def run(database: str, engine: str, args, stack: ExitStack, progress: Progress) -> dict:
-    home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bench-{database}-{engine}-")))
-    database_url = None
-    if database == "postgres":
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-        from conftest import postgres_database  # a fresh database, dropped afterwards
+def first_similarity_after_restart(argilla: LocalArgilla, dataset_id: str, record_id: str) -> dict:
+    """Restart the server (the vector cache of the process is gone) and time its first similarity query."""
+    argilla.stop()
+    argilla.start()
+    path, body = ui_queries(dataset_id, record_id)["similarity top 50"]
+    with httpx.Client(
+        base_url=argilla.url, headers={"X-Argilla-Api-Key": argilla.api_key}, timeout=180
+    ) as http:
+        t0 = time.perf_counter()
+        http.post(path, json=body).raise_for_status()
+        first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        http.post(path, json=body).raise_for_status()
+        second = time.perf_counter() - t0
+    return {"first_s": first, "second_s": second}
 
-        database_url = stack.enter_context(postgres_database())
+
+@contextmanager
+def database_url(database: str) -> Iterator[str | None]:
+    """None for SQLite (in the server's home), else a fresh PostgreSQL database, dropped afterwards."""
+    if database == "sqlite":
+        yield None
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from conftest import postgres_database
+
+    with postgres_database() as url:
+        yield url
+
+
+def served(stack: ExitStack, engine: str, database_url: str | None, credentials: Path | None = None):
+    home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bench-{engine}-")))
+    if credentials is not None:  # the same owner and key as the server whose database this one reads
+        shutil.copy2(credentials, home / "credentials.json")
     options = ServeOptions(
         home=home, port=processes.free_port(), database_url=database_url, search_engine=engine
     )
-    with LocalArgilla(options) as argilla:
-        import argilla as rg
+    argilla = LocalArgilla(options)
+    argilla.start()
+    stack.callback(argilla.stop)
+    return argilla
 
+
+def bench_database(database: str, counts: list[int], args, progress: Progress) -> dict:
+    import argilla as rg
+
+    out: dict = {"stages": {}}
+    with ExitStack() as stack:
+        argilla = served(stack, "noop", stack.enter_context(database_url(database)))
+        dataset = create_dataset(rg.Argilla(api_url=argilla.url, api_key=argilla.api_key), "bench-noop")
+        out["noop_ingest_s"] = ingest(dataset, 0, counts[-1], args.seed, progress, f"{database}/noop: ingest")
+    with ExitStack() as stack:
+        argilla = served(stack, "sql", stack.enter_context(database_url(database)))
+        floor = served(stack, "floor", argilla.database_url, argilla.home / "credentials.json")
         client = rg.Argilla(api_url=argilla.url, api_key=argilla.api_key)
-        dataset = create_dataset(client, f"bench-{engine}")
-        seconds = ingest(dataset, args.records, args.seed, progress, f"{database}/{engine}: ingest")
-        out = {"ingest_s": seconds, "rate": args.records / seconds}
-        if engine == "sql":
-            probe = next(iter(dataset.records(limit=1)))  # similarity "by record" from this one
-            out["queries"] = time_queries(
-                argilla.url, argilla.api_key, str(dataset.id), str(probe._server_id), args.repeat
+        dataset = create_dataset(client, "bench-sql")
+        done, seconds = 0, 0.0
+        for count in counts:
+            seconds += ingest(
+                dataset, done, count, args.seed, progress, f"{database}/sql: ingest to {count:,}"
             )
-        return out
+            done = count
+            probe = next(iter(dataset.records(limit=1)))  # similarity "by record" from this one
+            record_id = str(probe._server_id)
+            out["stages"][count] = time_queries(
+                argilla.url, floor.url, argilla.api_key, str(dataset.id), record_id, args.repeat
+            )
+        out["sql_ingest_s"] = seconds
+        out["restart"] = first_similarity_after_restart(argilla, str(dataset.id), record_id)
+    return out
+
+
+def report(results: dict, counts: list[int], args, console: Console) -> None:
+    largest, smallest = counts[-1], counts[0]
+    ingest = Table(title=f"SDK ingest of {largest:,} records (384-d vector, 3 metadata, 1 suggestion)")
+    for column in ("database", "no-op engine rec/s", "SQL engine rec/s", "SQL / no-op time", "target"):
+        ingest.add_column(column)
+    queries = Table(title=f"UI queries, {args.repeat} calls each, SQL engine vs floor in the same loop (ms)")
+    for column in ("database", "records", "query", "engine p50", "engine p95", "floor p50", "floor p95"):
+        queries.add_column(column)
+    for column in ("p95 / floor", "target", f"growth {smallest // 1000}k->{largest // 1000}k", "total"):
+        queries.add_column(column)
+    restart = Table(title="First similarity query after a restart of the SQL engine's server")
+    for column in ("database", "first (s)", "second (s)", "target"):
+        restart.add_column(column)
+    for database, result in results.items():
+        cost = result["sql_ingest_s"] / result["noop_ingest_s"]
+        ingest.add_row(
+            database,
+            f"{largest / result['noop_ingest_s']:.0f}",
+            f"{largest / result['sql_ingest_s']:.0f}",
+            f"{cost:.2f}x",
+            f"<= {INGEST_WITHIN}x",
+        )
+        for count in counts:
+            for name, cell in result["stages"][count].items():
+                engine, floor = cell["engine"], cell["floor"]
+                growth = ""
+                if count == largest and len(counts) > 1:
+                    growth = f"{engine['p95'] / result['stages'][smallest][name]['engine']['p95']:.2f}x"
+                queries.add_row(
+                    database,
+                    f"{count:,}",
+                    name,
+                    f"{engine['p50']:.1f}",
+                    f"{engine['p95']:.1f}",
+                    f"{floor['p50']:.1f}",
+                    f"{floor['p95']:.1f}",
+                    f"{engine['p95'] / floor['p95']:.2f}x",
+                    f"<= {WITHIN_FLOOR[name]}x",
+                    growth,
+                    str(cell["total"]),
+                )
+        restart.add_row(
+            database,
+            f"{result['restart']['first_s']:.2f}",
+            f"{result['restart']['second_s']:.2f}",
+            f"< {FIRST_SIMILARITY_S}",
+        )
+    for table in (ingest, queries, restart):
+        console.print(table)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--records", default="10000,100000", help="counts to time the queries at, ascending")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
-    console = Console()
+    counts = sorted(int(count) for count in args.records.split(","))
+    console = Console(record=True, width=150)
     results: dict[str, dict] = {}
-    with Progress(console=console) as progress:
+    with Progress(console=console, transient=True) as progress:
         for database in args.databases.split(","):
-            for engine in ("noop", "sql"):
-                with ExitStack() as stack:
-                    results[f"{database}/{engine}"] = run(database, engine, args, stack, progress)
-    ingest_table = Table(
-        title=f"SDK ingest of {args.records:,} records (384-d vector, 3 metadata, 1 suggestion)"
-    )
-    for column in ("database", "no-op engine rec/s", "SQL engine rec/s", "SQL engine cost", "target"):
-        ingest_table.add_column(column)
-    query_table = Table(title=f"UI queries at {args.records:,} records, {args.repeat} calls each (ms)")
-    for column in ("database", "query", "p50", "p95", "total", "target p95"):
-        query_table.add_column(column)
-    for database in args.databases.split(","):
-        noop, sql = results[f"{database}/noop"], results[f"{database}/sql"]
-        cost = noop["rate"] / sql["rate"] - 1
-        ingest_table.add_row(database, f"{noop['rate']:.0f}", f"{sql['rate']:.0f}", f"{cost:+.1%}", "<= +25%")
-        for name, (p50, p95, total) in sql["queries"].items():
-            target = 250 if name in ("text query", "similarity top 50") else 100
-            query_table.add_row(database, name, f"{p50:.1f}", f"{p95:.1f}", str(total), f"<= {target}")
-    console.print(ingest_table)
-    console.print(query_table)
+            results[database] = bench_database(database, counts, args, progress)
+    report(results, counts, args, console)
+    RESULTS.mkdir(exist_ok=True)
+    stem = RESULTS / f"search-{time.strftime('%Y%m%d-%H%M%S')}"
+    stem.with_suffix(".json").write_text(json.dumps({"args": vars(args), "results": results}, indent=1))
+    console.save_text(str(stem.with_suffix(".txt")))
+    console.print(f"saved {stem}.json and {stem}.txt")
 
 
 if __name__ == "__main__":

@@ -569,6 +569,74 @@ def test_queue_spreads_the_team_and_keeps_argillas_min_submitted(corpus: Corpus)
     assert status == (1, [first])
 
 
+# Metrics and progress -----------------------------------------------------------------------------------
+
+
+def test_metadata_metrics(corpus: Corpus) -> None:
+    def metrics(name: str) -> dict:
+        return _json(corpus.http.get(f"/api/v1/metadata-properties/{corpus.properties[name]}/metrics"))
+
+    assert metrics("servicio") == {
+        "type": "terms",
+        "total": 8,
+        "values": [
+            {"term": "cardiologia", "count": 2},
+            {"term": "endocrinologia", "count": 2},
+            {"term": "urgencias", "count": 2},
+            {"term": "neumologia", "count": 1},
+            {"term": "pediatria", "count": 1},
+        ],
+    }
+    assert metrics("edad") == {"type": "integer", "min": 5, "max": 80}
+    assert metrics("puntuacion") == {"type": "float", "min": 0.1, "max": 0.9}
+
+
+def test_dataset_progress_and_user_metrics(corpus: Corpus) -> None:
+    dataset = corpus.datasets["clinico"]
+    progress = _json(corpus.http.get(f"/api/v1/datasets/{dataset}/progress"))
+    assert (progress["total"], progress["completed"], progress["pending"]) == (8, 3, 5)
+    expected = {
+        "ana": {"total": 8, "submitted": 2, "discarded": 1, "draft": 1, "pending": 4},
+        "beto": {"total": 8, "submitted": 2, "discarded": 0, "draft": 1, "pending": 5},
+        "carla": {"total": 8, "submitted": 0, "discarded": 0, "draft": 0, "pending": 8},
+    }
+    for user, responses in expected.items():
+        assert _json(corpus.users[user].get(f"/api/v1/me/datasets/{dataset}/metrics")) == {
+            "responses": responses
+        }
+
+
+# Vector similarity ------------------------------------------------------------------------------------
+
+
+def vector(order: str = "most_similar", **query) -> dict:
+    return {"query": {"vector": {"name": "emb", "order": order, **query}}}
+
+
+def test_similarity_by_value_most_and_least(corpus: Corpus) -> None:
+    total, scored = corpus.search_scored("clinico", vector(value=[1.0, 0.0, 0.0]), me=False, limit=3)
+    assert [name for name, _ in scored] == ["r0", "r1", "r5"] and total == 3
+    assert scored[0][1] == pytest.approx(1.0)  # (1 + cos) / 2, as Elasticsearch's cosine k-NN
+    assert scored[2][1] == pytest.approx((1 + 0.5 / (0.5**2 * 2) ** 0.5) / 2)
+    least = corpus.search_scored("clinico", vector("least_similar", value=[1.0, 0.0, 0.0]), me=False, limit=1)
+    assert [name for name, _ in least[1]] == ["r6"]
+    assert least[1][0][1] == pytest.approx((1 + 1 / (1.04**0.5)) / 2)
+
+
+def test_similarity_by_record_excludes_it_and_honours_filters_and_text(corpus: Corpus) -> None:
+    r0 = corpus.ids["clinico"]["r0"]
+    assert corpus.search("clinico", vector(record_id=r0), me=False, limit=2)[1] == ["r1", "r5"]
+    urgencias = {
+        **vector(record_id=r0),
+        **filters(terms("metadata", ["urgencias"], metadata_property="servicio")),
+    }
+    assert corpus.search("clinico", urgencias, me=False)[1] == ["r5", "r4"]
+    with_text = {"query": {**vector(value=[0.0, 1.0, 0.0])["query"], **text("diabetes")["query"]}}
+    assert corpus.search("clinico", with_text, me=False)[1] == ["r1", "r0"]
+    pending = {**vector(value=[1.0, 0.0, 0.0]), **filters(terms("response", ["pending"], property="status"))}
+    assert corpus.search("clinico", pending, user="ana")[1] == ["r5", "r4", "r6"]  # r7 has no vector
+
+
 def test_the_record_open_in_someones_page_goes_behind_in_the_others_queues(corpus: Corpus) -> None:
     """The first record of the UI's pending page (the one it shows) is leased to its annotator: the
     others' pages start elsewhere and hold it behind (the order changes, never what a queue holds)."""

@@ -39,6 +39,8 @@ def configure(role: str) -> None:
         ("ANNOTATE_SEARCH_POOL_OVERFLOW", engine_overflow),
     ):
         os.environ.setdefault(name, str(value))
+    if role == "server":  # the one long-lived event loop: it keeps the vector cache warm
+        os.environ.setdefault("ANNOTATE_VECTOR_WARMUP", "1")
     _pool_sqlite_too()
 
 

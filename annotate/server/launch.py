@@ -32,6 +32,8 @@ def _register_engine() -> None:
         import annotate.server.search  # noqa: F401  (registers "sql")
     elif engine == "noop":
         import annotate.server.noop_engine  # noqa: F401  (registers "noop", for bench/search.py only)
+    elif engine == "floor":
+        import annotate.server.floor_engine  # noqa: F401  (registers "floor", for bench/search.py only)
     if os.environ.get("ANNOTATE_SERVER_SPEEDUPS", "1") == "1":
         from annotate.server import speedups
 

@@ -34,6 +34,9 @@ class DatasetContext:
     metadata_types: dict[str, MetadataPropertyType]
     searchable_fields: int  # text, chat and custom fields: those in the full-text index
     list_valued: set[str] = dataclasses.field(default_factory=set)  # terms properties holding lists
+    # The query walks records in an index order and stops after a page: filters on related rows
+    # probe them per record instead of reading all of them first.
+    walking: bool = False
 
     @property
     def dataset_literal(self) -> str:

@@ -12,6 +12,7 @@ instance is made (Argilla makes one per request, so instances are cheap).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from uuid import UUID
@@ -45,6 +46,8 @@ from .dialect import Dialect, dialect_named
 from .plan import make_plan
 
 ENGINE_NAME = "sql"
+#: "1" in the server process (see annotate.server.connections): keep the vector cache warm
+WARMUP_VARIABLE = "ANNOTATE_VECTOR_WARMUP"
 
 
 def _ping(engine: Engine) -> bool:
@@ -60,7 +63,10 @@ class SQLSearchEngine(SearchEngine):
     @classmethod
     async def new_instance(cls) -> SQLSearchEngine:
         await schema.ensure(database.sync_engine)
-        return cls()
+        engine = cls()
+        if os.environ.get(WARMUP_VARIABLE) == "1":
+            vectors.WARMER.start(engine.dialect)  # once per process: the server's first instance
+        return engine
 
     async def close(self) -> None:
         pass
@@ -128,7 +134,7 @@ class SQLSearchEngine(SearchEngine):
     # Writes: the records, responses and suggestions are already committed; nothing to copy.
 
     async def index_records(self, dataset: Dataset, records: Iterable[Record]) -> None:
-        pass
+        vectors.WARMER.written(dataset.id)  # the server reads their vectors in the background
 
     async def partial_record_update(self, record: Record, **update) -> None:
         pass

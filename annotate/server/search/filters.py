@@ -127,6 +127,9 @@ def _suggestion(filter: Filter, scope: SuggestionFilterScope, ctx: DatasetContex
     else:
         raise ValueError(f"Cannot filter suggestions by property `{property}` with {filter!r}")
     question = ctx.question(scope.question)
+    if ctx.walking:  # a page read in index order: probe the record's suggestion
+        where = Suggestion.record_id == Record.id, Suggestion.question_id == question.id, condition
+        return exists(select(literal(1)).where(*where))
     # Driven from the question's suggestions: a probe per record costs a row read each.
     return Record.id.in_(select(Suggestion.record_id).where(Suggestion.question_id == question.id, condition))
 

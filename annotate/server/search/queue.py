@@ -33,7 +33,7 @@ from uuid import UUID
 from argilla_server.enums import ResponseStatus, ResponseStatusFilter
 from argilla_server.models import Record, Response
 from argilla_server.search_engine.base import AndFilter, Filter, ResponseFilterScope, TermsFilter
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 LEASE_SECONDS = float(os.environ.get("ANNOTATE_QUEUE_LEASE_SECONDS", "300"))
@@ -96,6 +96,23 @@ def queue_order(user_id: UUID | str, held: Counter[UUID]) -> list[ColumnElement]
     first_lap = Record.id <= pivot if downwards else Record.id >= pivot
     walk = Record.id.desc() if downwards else Record.id.asc()
     return [expected_answers(held).asc(), case((first_lap, 0), else_=1).asc(), walk]
+
+
+def head_laps(user_id: UUID | str, held: Counter[UUID]) -> list[tuple[ColumnElement[bool], ColumnElement]]:
+    """The head of a user's queue, the records expected to get no answer (none so far, nobody else
+    holds them), as the two laps of the user's walk: (condition, ORDER BY) each. Each lap is a range
+    of ids read in index order, so a page of the head costs its own rows, not the dataset's."""
+    pivot, downwards = user_walk(user_id)
+    statuses = [ResponseStatus.submitted, ResponseStatus.draft]
+    answered = exists(
+        select(literal(1)).where(Response.record_id == Record.id, Response.status.in_(statuses))
+    )
+    free = [~answered, *([Record.id.not_in(list(held))] if held else [])]
+    if downwards:
+        laps = [(Record.id <= pivot, Record.id.desc()), (Record.id > pivot, Record.id.desc())]
+    else:
+        laps = [(Record.id >= pivot, Record.id.asc()), (Record.id < pivot, Record.id.asc())]
+    return [(and_(*free, lap), order) for lap, order in laps]
 
 
 def asks_pending(filter: Filter | None) -> bool:

@@ -6,7 +6,8 @@ Order of the page, as Elasticsearch's engine orders it:
 - else a user (the /me endpoints): the annotation queue, see below;
 - else insertion order (inserted_at, then id).
 
-Per-user order: the annotation queue (a /me search without text or sort), see `queue.py`.
+Per-user order: the annotation queue (a /me search without text or sort), see `queue.py`. A
+pending page (the UI's queue) is read from the head of the queue when it can (`_queue_head`).
 
 Metadata. Filters and sorts on metadata read the per-dataset expression indexes of
 `schema.py`; `plan.py` decides which one drives each query.
@@ -14,6 +15,8 @@ Metadata. Filters and sorts on metadata read the per-dataset expression indexes 
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from uuid import UUID
 
 from argilla_server.models import Record
@@ -113,11 +116,45 @@ async def _queue_page(
 ) -> SearchResponses:
     """A page of the user's queue; the records of a pending page a person opens are leased to them."""
     held = queue.LEASES.others(ctx.dataset_id, user_id, queue.now())
-    order = queue.queue_order(user_id, held)
-    page = await _fully_sorted(db, ctx, plan, matching, order, offset, limit)
+    page = None
+    if queue.asks_pending(filter):
+        page = await _queue_head(db, ctx, plan, matching, filter, user_id, held, offset, limit)
+    if page is None:
+        order = queue.queue_order(user_id, held)
+        page = await _fully_sorted(db, ctx, plan, matching, order, offset, limit)
     if queue.asks_pending(filter) and queue.is_page_for_a_person(offset, limit):
         queue.LEASES.hold(ctx.dataset_id, user_id, [item.record_id for item in page.items], queue.now())
     return page
+
+
+async def _queue_head(
+    db: AsyncSession,
+    ctx: DatasetContext,
+    plan: Plan,
+    matching: Select,
+    filter: Filter | None,
+    user_id: UUID | str,
+    held: Counter[UUID],
+    offset: int,
+    limit: int,
+) -> SearchResponses | None:
+    """A pending page served from the head of the queue (records expected to get no answer), read
+    in the user's walk and stopped after the page; None when the head is too short for it, and the
+    whole queue has to be sorted. While most records await their first answer (most of a project),
+    this costs the page and the count instead of sorting every pending record."""
+    wanted = offset + limit
+    if limit <= 0:
+        return None
+    walk = select(Record.id, literal(MATCH_ALL_SCORE, Float).label("score"))
+    walk = walk.where(matching_condition(dataclasses.replace(ctx, walking=True), filter))
+    rows: list = []
+    for condition, order in queue.head_laps(user_id, held):
+        lap = walk.where(condition).order_by(order).limit(wanted - len(rows))
+        rows += (await db.execute(lap)).all()
+        if len(rows) >= wanted:
+            total = await _count(db, ctx, plan, matching)
+            return SearchResponses(items=[_item(row.id, row.score) for row in rows[offset:]], total=total)
+    return None
 
 
 async def _fully_sorted(

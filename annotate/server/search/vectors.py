@@ -3,7 +3,11 @@
 Why a cache: Argilla stores each vector as JSON text; parsing 100k x 384 numbers takes
 tens of seconds, so a query cannot read them from the database. Each process keeps, per
 vector settings (at most MAX_CACHED_MATRICES), a float32 matrix of unit vectors and the
-record ids, filled on first use.
+record ids. The server keeps it warm (see `Warmer`): at start-up it loads each matrix
+from its file (vector_store.py, written after changes) and catches up with the database;
+after every write of records it reads the new vectors in the background; so neither the
+first "find similar" after a restart nor the one after a bulk load waits for a build.
+Without the file (lost, or a first start) the matrix is rebuilt from the database by itself.
 
 Why it is never stale:
 - before every query, max(updated_at) of the settings' vectors (one index seek) is compared
@@ -28,24 +32,29 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import time
 from collections import OrderedDict
 from uuid import UUID
 
 import numpy as np
 from argilla_server.enums import SimilarityOrder
-from argilla_server.models import Record, Vector
+from argilla_server.models import Record, Vector, VectorSettings
 from argilla_server.search_engine.base import SearchResponseItem, SearchResponses
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from . import sessions, vector_store
 from .dialect import Dialect
 
 MAX_CACHED_MATRICES = 4
 COUNT_EVERY_SECONDS = 5.0
 POST_FILTER_BATCHES = (2000, 10000)
 _FETCH_BATCH = 2000
+CATCH_UP_DELAY_S = 1.0
+SAVE_EVERY_S = 10.0
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -54,12 +63,22 @@ class VectorMatrix:
     dimensions: int
     ids: list[str]  # record ids, 32 hex digits, one per row
     rows: dict[str, int]
-    unit: np.ndarray  # (n, dimensions) float32, rows scaled to norm 1 (zero rows stay zero)
+    buffer: np.ndarray  # (capacity >= len(ids), dimensions) float32; rows past len(ids) unused
     counted_at: float = 0.0  # time.monotonic() of the last count check
+
+    @property
+    def unit(self) -> np.ndarray:
+        """(n, dimensions) float32, rows scaled to norm 1 (zero rows stay zero)."""
+        return self.buffer[: len(self.ids)]
 
     @classmethod
     def empty(cls, dimensions: int) -> VectorMatrix:
         return cls((-1, None), dimensions, [], {}, np.zeros((0, dimensions), dtype=np.float32))
+
+    @classmethod
+    def of(cls, fingerprint: tuple[int, object], ids: list[str], buffer: np.ndarray) -> VectorMatrix:
+        rows = {record_id: row for row, record_id in enumerate(ids)}
+        return cls(fingerprint, buffer.shape[1], ids, rows, buffer)
 
 
 _cache: OrderedDict[UUID, VectorMatrix] = OrderedDict()
@@ -78,23 +97,33 @@ async def _count(db: AsyncSession, settings_id: UUID) -> int:
 
 
 async def matrix(db: AsyncSession, dialect: Dialect, settings_id: UUID, dimensions: int) -> VectorMatrix:
-    """The up-to-date matrix of one vector settings' vectors."""
+    """The up-to-date matrix of one vector settings' vectors (from memory, else from its file,
+    else from the database), caught up with the database."""
     lock = _locks.setdefault(settings_id, asyncio.Lock())
     async with lock:
         cached = _cache.get(settings_id)
         if cached is None or cached.dimensions != dimensions:
-            cached = VectorMatrix.empty(dimensions)
+            cached = await _from_file(settings_id, dimensions)
         newest = await _newest(db, settings_id)
         if newest != cached.fingerprint[1] or time.monotonic() - cached.counted_at > COUNT_EVERY_SECONDS:
             fingerprint = (await _count(db, settings_id), newest)
             if fingerprint != cached.fingerprint:
                 cached = await _refresh(db, dialect, settings_id, cached, fingerprint)
+                WARMER.changed(settings_id)
             cached.counted_at = time.monotonic()
         _cache[settings_id] = cached
         _cache.move_to_end(settings_id)
         while len(_cache) > MAX_CACHED_MATRICES:
             _cache.popitem(last=False)
         return cached
+
+
+async def _from_file(settings_id: UUID, dimensions: int) -> VectorMatrix:
+    stored = await asyncio.to_thread(vector_store.load, settings_id, dimensions)
+    if stored is None:
+        return VectorMatrix.empty(dimensions)
+    fingerprint, ids, unit = stored
+    return VectorMatrix.of(fingerprint, ids, unit)
 
 
 async def _refresh(
@@ -108,10 +137,10 @@ async def _refresh(
     if cached.fingerprint[1] is not None:
         condition = condition & (Vector.updated_at >= cached.fingerprint[1])
     changes = await _read(db, dialect, condition, cached.dimensions)
-    ids, unit = _merge(cached, changes)
+    ids, buffer = _merge(cached, changes)
     if len(ids) != fingerprint[0]:
-        ids, unit = await _reconcile(db, dialect, settings_id, ids, unit, cached.dimensions)
-    return VectorMatrix(fingerprint, cached.dimensions, ids, {id: row for row, id in enumerate(ids)}, unit)
+        ids, buffer = await _reconcile(db, dialect, settings_id, ids, buffer, cached.dimensions)
+    return VectorMatrix.of(fingerprint, ids, buffer)
 
 
 async def _read(
@@ -139,7 +168,10 @@ def _parse_batch(batch, dimensions: int) -> dict[str, np.ndarray]:
 
 
 def _merge(cached: VectorMatrix, changes: dict[str, np.ndarray]) -> tuple[list[str], np.ndarray]:
-    unit = cached.unit
+    """The ids and buffer with `changes` applied. New rows go after the last one, into the spare
+    rows of the buffer (readers of the previous matrix never look there), which grows by half
+    when full, so a bulk load of many small batches does not copy the matrix each time."""
+    buffer = cached.buffer
     ids = list(cached.ids)
     new = {}
     for record_id, vector in changes.items():
@@ -147,17 +179,22 @@ def _merge(cached: VectorMatrix, changes: dict[str, np.ndarray]) -> tuple[list[s
         if row is None:
             new[record_id] = vector
         else:
-            if unit is cached.unit:
-                unit = unit.copy()
-            unit[row] = vector
+            if buffer is cached.buffer:
+                buffer = buffer.copy()  # a reader may be using the old rows
+            buffer[row] = vector
     if new:
+        size = len(ids) + len(new)
+        if size > len(buffer):
+            grown = np.zeros((max(size, len(buffer) * 3 // 2), cached.dimensions), dtype=np.float32)
+            grown[: len(ids)] = buffer[: len(ids)]
+            buffer = grown
+        buffer[len(ids) : size] = np.stack(list(new.values()))
         ids += list(new)
-        unit = np.vstack([unit, np.stack(list(new.values()))])
-    return ids, unit
+    return ids, buffer
 
 
 async def _reconcile(
-    db: AsyncSession, dialect: Dialect, settings_id: UUID, ids: list[str], unit: np.ndarray, dimensions: int
+    db: AsyncSession, dialect: Dialect, settings_id: UUID, ids: list[str], buffer: np.ndarray, dimensions: int
 ) -> tuple[list[str], np.ndarray]:
     stored = set(
         await db.scalars(
@@ -166,7 +203,7 @@ async def _reconcile(
     )
     keep = [row for row, record_id in enumerate(ids) if record_id in stored]
     ids = [ids[row] for row in keep]
-    unit = unit[keep]
+    unit = buffer[keep]
     missing = stored - set(ids)
     if missing:
         condition = (Vector.vector_settings_id == settings_id) & dialect.sql.id_hex(Vector.record_id).in_(
@@ -245,3 +282,90 @@ async def _passing(db: AsyncSession, dialect: Dialect, candidates: Select, ids: 
 def vector_of(vectors: VectorMatrix, record_id: UUID) -> np.ndarray | None:
     row = vectors.rows.get(record_id.hex)
     return None if row is None else vectors.unit[row]
+
+
+@dataclasses.dataclass
+class Warmer:
+    """Keeps the server process's matrices warm, in a background task of its event loop.
+
+    Started by the engine in the server only (ANNOTATE_VECTOR_WARMUP=1, set by
+    `annotate.server.connections`): RQ jobs run in short-lived event loops. At start-up it loads the
+    matrices of the most recently changed vector settings (file, then the rows changed since); after
+    records of a dataset are written it reads their new vectors, CATCH_UP_DELAY_S later so that the
+    batches of a bulk load are read together; and it writes a changed matrix to its file at most every
+    SAVE_EVERY_S. A failure is logged and left to the next query, which catches up by itself.
+    """
+
+    enabled: bool = False
+    dialect: Dialect | None = None
+    datasets: set[UUID] = dataclasses.field(default_factory=set)  # written: catch up their vectors
+    unsaved: set[UUID] = dataclasses.field(default_factory=set)  # settings changed since their file
+    saved_at: dict[UUID, float] = dataclasses.field(default_factory=dict)
+    task: asyncio.Task | None = None
+    at_start: bool = False
+
+    def start(self, dialect: Dialect) -> None:
+        if self.enabled:
+            return
+        self.enabled, self.dialect, self.at_start = True, dialect, True
+        self._wake()
+
+    def written(self, dataset_id: UUID) -> None:
+        """Records of the dataset were created or updated."""
+        if self.enabled:
+            self.datasets.add(dataset_id)
+            self._wake()
+
+    def changed(self, settings_id: UUID) -> None:
+        """The matrix of `settings_id` changed since it was last saved."""
+        if self.enabled:
+            self.unsaved.add(settings_id)
+            self._wake()
+
+    def _wake(self) -> None:
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while self.at_start or self.datasets or self.unsaved:
+            await asyncio.sleep(CATCH_UP_DELAY_S)
+            try:
+                await self._catch_up()
+                await self._save_due()
+            except Exception:  # the next query catches up by itself
+                _LOGGER.exception("Keeping the vector cache warm failed; the next query will catch up")
+                self.datasets.clear()
+                self.unsaved.clear()
+                self.at_start = False
+
+    async def _catch_up(self) -> None:
+        assert self.dialect is not None
+        async with sessions.session() as db:
+            statement = select(VectorSettings.id, VectorSettings.dimensions)
+            if self.at_start:
+                newest = select(func.max(Vector.updated_at)).where(
+                    Vector.vector_settings_id == VectorSettings.id
+                )
+                statement = statement.order_by(newest.scalar_subquery().desc().nulls_last())
+                statement = statement.limit(MAX_CACHED_MATRICES)
+            else:
+                datasets, self.datasets = self.datasets, set()
+                statement = statement.where(VectorSettings.dataset_id.in_(datasets))
+            self.at_start = False
+            for settings_id, dimensions in (await db.execute(statement)).all():
+                await matrix(db, self.dialect, settings_id, dimensions)
+
+    async def _save_due(self) -> None:
+        for settings_id in list(self.unsaved):
+            if time.monotonic() - self.saved_at.get(settings_id, -SAVE_EVERY_S) < SAVE_EVERY_S:
+                continue
+            self.unsaved.discard(settings_id)
+            cached = _cache.get(settings_id)
+            if cached is not None:
+                await asyncio.to_thread(
+                    vector_store.save, settings_id, cached.fingerprint, cached.ids, cached.unit
+                )
+            self.saved_at[settings_id] = time.monotonic()
+
+
+WARMER = Warmer()
