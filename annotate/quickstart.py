@@ -223,6 +223,13 @@ def model_lines(folder: Path, name: str) -> list[str]:
             f"{name} test F1 {test['f1']:.3f} (precision {test['precision']:.3f}, recall "
             f"{test['recall']:.3f}; {data.get('scheme') or 'entity level'})"
         )
+        if data.get("before"):
+            before, after = data["before"]["test"], data["test"]
+            lines.append(
+                f"{name} before tuning ({data['before']['model']}, zero-shot, same test samples): "
+                f"F1 {before['overall']['f1']:.3f}, exact match {before['extra']['exact_match']:.3f} "
+                f"(after: {after['extra']['exact_match']:.3f})"
+            )
     emissions = folder / "emissions.csv"
     if emissions.exists():
         row = list(csv.DictReader(emissions.open()))[-1]

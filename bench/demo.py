@@ -13,6 +13,11 @@ queue, next to the pipeline and the Tagger called in a loop.
 Models: `tiny` (the tests' 2-layer model, 64-token window) or `base` (the same tokenizer under a randomly
 initialised BERT-base: 12 layers, 768 hidden, 512-token window, for realistic CPU latency).
 Target: the app adds <= 20 % to the pipeline's latency.
+
+With `--instruction-run RUN` (a run folder with models/instruction, e.g. from `make quickstart`), also the
+latency of one answer of the instruction tab's `Instructor` (prompt, greedy decoding, `max_new_tokens` of
+training.json) on the run's example instructions, next to a bare `model.generate` on the same prompt ids
+(the floor), interleaved: p50/p95 and the tokens generated.
 """
 
 from __future__ import annotations
@@ -209,6 +214,54 @@ def measure(run: RunFolder, root: Path, args: argparse.Namespace) -> dict[str, d
         process.wait(30)
 
 
+def instruction_latency(run: RunFolder, repeat: int, threads: int) -> Table:
+    """One answer of the instruction tab (`Instructor`) vs a bare greedy `generate`, same prompts."""
+    import torch
+
+    from demo.run_config import instruction_config
+    from demo.runtime.instruct import Instructor
+
+    torch.set_num_threads(threads)
+    config = instruction_config(run)
+    instructor = Instructor.from_config(config, run.path)
+    tokenizer, model = instructor.loaded()
+    examples = [(e[0], e[1]) for e in config.examples[:3]] or [("Resuma el texto.", SAMPLE)]
+
+    def bare(instruction: str, text: str) -> int:
+        ids = torch.tensor([instructor.prompt(instruction, text)])
+        with torch.inference_mode():
+            out = model.generate(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                max_new_tokens=config.max_new_tokens,
+                do_sample=False,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+        return out.shape[1] - ids.shape[1]
+
+    table = Table(
+        title=f"instruction tab: one answer ({config.max_new_tokens} new tokens at most, {threads} thread(s))"
+    )
+    for column in ("example", "way", "p50 (ms)", "p95 (ms)", "tokens", "vs generate"):
+        table.add_column(column)
+    for n, (instruction, text) in enumerate(examples, 1):
+        instructor(instruction, text), bare(instruction, text)  # warm-up
+        times: dict[str, list[float]] = {"generate": [], "Instructor": []}
+        for _ in range(repeat):
+            for way, call in (("generate", bare), ("Instructor", instructor)):
+                started = time.perf_counter()
+                call(instruction, text)
+                times[way].append(time.perf_counter() - started)
+        tokens = bare(instruction, text)
+        floor = p50_p95(times["generate"])[0]
+        for way, samples in times.items():
+            p50, p95 = p50_p95(samples)
+            table.add_row(
+                str(n), way, f"{p50 * 1000:.0f}", f"{p95 * 1000:.0f}", str(tokens), f"{p50 / floor:.2f}x"
+            )
+    return table
+
+
 def report(rows: dict[str, dict[str, float]], args: argparse.Namespace) -> Table:
     table = Table(
         title=f"demo benchmark: {args.size} model, {os.cpu_count()} CPUs, {args.repeat} calls/text, "
@@ -244,8 +297,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5, help="requests per client")
     parser.add_argument("--concurrency", type=int, default=1, help="the app's concurrency (demo.json)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads, here and in the Space")
+    parser.add_argument("--instruction-run", type=Path, help="also time the instruction tab of this run")
+    parser.add_argument("--instruction-repeat", type=int, default=5, help="answers per example and way")
+    parser.add_argument("--skip-ner", action="store_true", help="only the instruction tab")
     args = parser.parse_args()
     console = Console()
+    if args.instruction_run:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        console.print(
+            instruction_latency(RunFolder(args.instruction_run), args.instruction_repeat, args.threads)
+        )
+        if args.skip_ner:
+            return
     status = console.status(f"building the {args.size} model and its Space, then measuring ...")
     with tempfile.TemporaryDirectory(prefix="bench-demo-") as tmp, status:
         rows = measure(make_run(args.size, Path(tmp)), Path(tmp), args)

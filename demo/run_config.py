@@ -177,21 +177,36 @@ def instruction_examples(
 
 
 def describe_instruction(training: dict[str, Any], samples: int | None) -> str:
-    """One paragraph from training.json; a warning when the model is the offline stand-in."""
-    asked, used = training.get("base_model"), training.get("model_used")
+    """One paragraph from training.json: which model was tuned (by its Hub id, never a path of this
+    machine) and, when it was the offline fallback, that it is small and what was asked for instead."""
+    asked, hub_id = training.get("base_model"), tuned_hub_id(training)
     tuned = f" en {samples:,} instrucciones".replace(",", ".") if samples else ""
     text = (
-        f"Un modelo de lenguaje{f' ({asked})' if asked and not training.get('fallback') else ''} ajustado "
-        f"con LoRA{tuned} responde a una instrucción sobre un texto. Si la respuesta es una extracción "
-        "(«ETIQUETA: texto» por línea), sus entidades se resaltan en el texto. Respuesta automática: "
-        "revísala siempre."
+        f"Un modelo de lenguaje{f' ({hub_id})' if hub_id else ''} ajustado con LoRA{tuned} responde a una "
+        "instrucción sobre un texto. Si la respuesta es una extracción («ETIQUETA: texto» por línea), sus "
+        "entidades se resaltan en el texto. Respuesta automática: revísala siempre."
     )
     if training.get("fallback"):
+        asked_text = (
+            f"{asked} no estaba disponible al entrenar"
+            if is_hub_id(asked)
+            else "El modelo pedido no estaba disponible al entrenar"
+        )
         text += (
-            f"\n\n⚠️ **Modelo de prueba:** {asked} no estaba disponible al entrenar y se usó un modelo "
-            f"diminuto de reserva ({Path(str(used)).name}); sus respuestas no significan nada."
+            f"\n\n⚠️ **Modelo pequeño de reserva:** {asked_text} y se ajustó "
+            f"{hub_id or 'un modelo de reserva'}, un LLM real pero pequeño, en CPU: sus respuestas muestran "
+            "que el proceso funciona, no lo que un LLM mayor ajustado en GPU puede hacer."
         )
     return text
+
+
+def tuned_hub_id(training: dict[str, Any]) -> str | None:
+    """The Hub id of the weights that were tuned (training.json's model_used_hub_id; for older files,
+    model_used when it is a Hub id)."""
+    if "model_used_hub_id" in training:
+        return training["model_used_hub_id"]
+    used = training.get("model_used")
+    return used if is_hub_id(used) else None
 
 
 def instruction_config(
@@ -209,11 +224,10 @@ def instruction_config(
     labels = sorted(facts.per_label_f1)
     if not labels and run.run_json.exists():
         labels = sorted(run.read_json(run.run_json, RunInfo).labels or [])
-    used = training.get("model_used")
     return InstructionConfig(
         model=model,
         adapter=adapter,
-        base_model=used if is_hub_id(used) else None,
+        base_model=tuned_hub_id(training),
         max_new_tokens=max_new_tokens
         or training.get("hyperparameters", {}).get("max_new_tokens")
         or MAX_NEW_TOKENS,

@@ -140,3 +140,10 @@ def sqlite_argilla(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def llm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`SOMOSNLP_CACHE` for the tests that tune or load the offline LLM: SmolLM2-135M-Instruct is
+    converted from its GGUF once per test session, into this folder, and reused by every such test."""
+    return tmp_path_factory.getbasetemp() / "somosnlp-cache"

@@ -355,7 +355,8 @@ def test_a_hub_base_model_is_listed_in_the_readme_and_not_copied(
 ) -> None:
     run = copy_run(adapter_run, tmp_path / "run")
     training = run.model("instruction") / "training.json"
-    training.write_text(json.dumps({**json.loads(training.read_text()), "model_used": TINY_HUB_BASE}))
+    tuned = {"model_used": TINY_HUB_BASE, "model_used_hub_id": TINY_HUB_BASE}  # as the notebook writes them
+    training.write_text(json.dumps({**json.loads(training.read_text()), **tuned}))
     space = build_space(run, tmp_path / "space", model_repo="org/tiny-ner", dataset_repo="org/tiny")
     assert front_matter(space / "README.md")["models"] == ["org/tiny-ner", TINY_HUB_BASE]
     assert not (space / "instruction-base").exists()

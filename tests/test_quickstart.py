@@ -52,7 +52,7 @@ LAYOUT = [
 
 
 @pytest.fixture(scope="module")
-def journey(tmp_path_factory) -> Path:
+def journey(tmp_path_factory, llm_cache: Path) -> Path:
     base = tmp_path_factory.mktemp("quickstart")
     run = base / "runs" / "quickstart"
     env = {key: value for key, value in os.environ.items() if not key.startswith("ARGILLA_")}
@@ -62,6 +62,7 @@ def journey(tmp_path_factory) -> Path:
         ARGILLA_HOME=str(base / "argilla"),
         ARGILLA_PORT=str(processes.free_port()),
         HF_HUB_OFFLINE="1",
+        SOMOSNLP_CACHE=str(llm_cache),  # the offline LLM, converted once per test session
     )
     started = time.monotonic()
     result = subprocess.run(
@@ -75,7 +76,7 @@ def journey(tmp_path_factory) -> Path:
     (base / "quickstart.log").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     print(f"quickstart: {time.monotonic() - started:.0f} s; {result.stdout.splitlines()[-1]}")
-    for line in ("Stage times:", "NER test F1", "LLM (LoRA) test F1"):
+    for line in ("Stage times:", "NER test F1", "LLM (LoRA) test F1", "LLM (LoRA) before tuning"):
         assert line in result.stdout
     return run
 

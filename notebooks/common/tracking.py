@@ -151,3 +151,16 @@ def dataset_fingerprint(dataset_dict: DatasetDict) -> str:
     for split in sorted(dataset_dict):
         digest.update(f"{split}:{dataset_dict[split]._fingerprint}:{len(dataset_dict[split])};".encode())
     return digest.hexdigest()[:16]
+
+
+def bf16_native() -> bool:
+    """True when this machine computes bfloat16 natively: a CUDA GPU that supports it, or a CPU with
+    AVX-512 BF16 / AMX (oneDNN), where bf16 autocast trains about 1.5x faster than float32."""
+    import torch
+
+    if torch.cuda.is_available():
+        return bool(torch.cuda.is_bf16_supported())
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False

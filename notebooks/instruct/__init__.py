@@ -1,2 +1,2 @@
-"""The instruction notebook's modules: prompts and the loss mask, the causal LM and LoRA, greedy answers,
-their scores, plots; `copy_heads` and `context_vectors` build the tiny offline causal LM."""
+"""The instruction notebook's modules: prompts and the loss mask, the causal LM (a Hub model, a GGUF file,
+or offline the packaged SmolLM2-135M-Instruct) and LoRA, greedy answers, their scores, plots."""

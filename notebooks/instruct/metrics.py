@@ -125,6 +125,23 @@ def table(metrics: Metrics) -> str:
     return "\n".join(lines)
 
 
+def before_after(before: Metrics, after: Metrics) -> str:
+    """Before vs after tuning, per task: main score (entity F1 or accuracy), exact match, ROUGE-L."""
+    lines = [f"{'test (before -> after)':<22}{'F1/acc':>16}{'EM':>16}{'ROUGE-L':>16}{'n':>6}"]
+    rows = [("overall", before.test, after.test)]
+    rows += [
+        (t, before.per_task[t], after.per_task[t])
+        for t in after.per_task
+        if "/" not in t and t in before.per_task
+    ]
+    for name, b, a in rows:
+        cells = [(b.overall.f1, a.overall.f1)]
+        cells += [(b.extra[k], a.extra[k]) for k in ("exact_match", "rouge_l")]
+        text = "".join(f"{x:7.3f} -> {y:5.3f}" for x, y in cells)
+        lines.append(f"{name[:21]:<22}{text}{int(a.extra['samples']):6d}")
+    return "\n".join(lines)
+
+
 def entity_scores(
     gold: Sequence[Sequence[Pair]], pred: Sequence[Sequence[Pair]], labels: Iterable[str] = ()
 ) -> SplitMetrics:

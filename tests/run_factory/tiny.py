@@ -173,10 +173,10 @@ def add_tiny_instruction_model(
     import datasets
     import torch
     from peft import LoraConfig, TaskType, get_peft_model
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from tiny_llm import byte_level_tokenizer, tiny_llama_config
+    from transformers import LlamaForCausalLM
 
     from notebooks.instruct.data import encode
-    from notebooks.instruct.model import byte_level_tokenizer
 
     datasets.disable_progress_bars()
     samples = [
@@ -197,19 +197,7 @@ def add_tiny_instruction_model(
         [s[k] for s in samples for k in ("instruction", "input", "output")], 1000
     )
     torch.manual_seed(seed)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        bos_token_id=tokenizer.eos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    model = LlamaForCausalLM(config)
+    model = LlamaForCausalLM(tiny_llama_config(tokenizer, layers=1))
     example = encode(tokenizer, TINY_INSTRUCTION, TINY_INPUT, TINY_ANSWER, max_length=512)
     assert example is not None
     batch = {k: torch.tensor([example[k]]) for k in ("input_ids", "labels")}
