@@ -388,13 +388,16 @@ def main() -> None:
     counts = sorted(int(count) for count in args.records.split(","))
     console = Console(record=True, width=150)
     results: dict[str, dict] = {}
+    RESULTS.mkdir(exist_ok=True)
+    stem = RESULTS / f"search-{time.strftime('%Y%m%d-%H%M%S')}"
     with Progress(console=console, transient=True) as progress:
         for database in args.databases.split(","):
             results[database] = bench_database(database, counts, args, progress)
+            # each database's results as soon as they exist: a long run stopped later keeps them
+            stem.with_suffix(".json").write_text(
+                json.dumps({"args": vars(args), "results": results}, indent=1)
+            )
     report(results, counts, args, console)
-    RESULTS.mkdir(exist_ok=True)
-    stem = RESULTS / f"search-{time.strftime('%Y%m%d-%H%M%S')}"
-    stem.with_suffix(".json").write_text(json.dumps({"args": vars(args), "results": results}, indent=1))
     console.save_text(str(stem.with_suffix(".txt")))
     console.print(f"saved {stem}.json and {stem}.txt")
 

@@ -22,6 +22,8 @@ copy of the records, nothing to rebuild after a crash. Modules:
     dialect_sqlite.py / dialect_postgres.py   JSON access, literals, planner hints
     dialect.py         picks the pair of modules for the database in use
     metrics.py         progress and metadata metrics     vectors.py   k-NN + vector cache
+    vector_store.py    the vector cache's file, so a restart needs no rebuild
+    queue.py           the annotation queue's order (and its head, read page by page)
     schema.py          idempotent creation of the index, triggers and extra indexes
 
 `ensure_schema(argilla_server.database.sync_engine)` runs that set-up eagerly (the first
