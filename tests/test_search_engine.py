@@ -664,3 +664,83 @@ def test_the_record_open_in_someones_page_goes_behind_in_the_others_queues(corpu
     assert set(ana[-2:]) == {shown["beto"], shown["carla"]}
     # ana opens her page again: she keeps her own record, not one open for beto or carla
     assert corpus.search("turnos", UI_QUEUE, user="ana", limit=10)[1][0] == shown["ana"]
+
+
+PRIORITY = "prioridad_cola"  # queue.PRIORITY_PROPERTY of the engine (what `annotate suggest` writes)
+
+
+def _priority_dataset(corpus: Corpus, name: str, priorities: dict[str, float | None], defined: bool) -> None:
+    """A dataset of records p0..pN with `prioridad_cola` values (None: no value); `defined`: the
+    dataset has the float property (else the values are extra metadata the engine must ignore)."""
+    dataset, _ = _create_dataset(
+        corpus.http, corpus.workspace, name, ["texto"], {PRIORITY: "float"} if defined else {}, None
+    )
+    corpus.datasets[name] = dataset
+    items = [
+        {
+            "external_id": record,
+            "fields": {"texto": f"Frase {record}."},
+            "metadata": {} if value is None else {PRIORITY: value},
+        }
+        for record, value in priorities.items()
+    ]
+    created = _json(corpus.http.post(f"/api/v1/datasets/{dataset}/records/bulk", json={"items": items}))
+    for item, record in zip(items, created["items"], strict=True):
+        corpus.names[record["id"]] = item["external_id"]
+        corpus.ids.setdefault(name, {})[item["external_id"]] = record["id"]
+
+
+# p0..p29: p0..p19 have distinct priorities (p7 highest, then p3, p12, ...), p20..p29 none
+PRIORITIES: dict[str, float | None] = {
+    f"p{i}": (None if i >= 20 else round(((i * 7) % 20) / 20, 2)) for i in range(30)
+}
+BY_PRIORITY = sorted((p for p in PRIORITIES if PRIORITIES[p] is not None), key=lambda p: -PRIORITIES[p])
+
+
+def test_queue_priority_breaks_ties_after_expected_answers(corpus: Corpus) -> None:
+    """`prioridad_cola` (the model's uncertainty) orders every annotator's queue, highest first, records
+    without it after, each in the user's walk; a record someone answered or holds still waits behind
+    the ones nobody has, whatever its priority; min_submitted still takes completed records out."""
+    _priority_dataset(corpus, "incierta", PRIORITIES, defined=True)
+    dataset = corpus.datasets["incierta"]
+    _json(
+        corpus.http.patch(
+            f"/api/v1/datasets/{dataset}", json={"distribution": {"strategy": "overlap", "min_submitted": 2}}
+        )
+    )
+    unranked = {p for p, value in PRIORITIES.items() if value is None}
+    for user in ANNOTATORS:  # whole-queue reads lease nothing: every queue is the same ranking
+        total, names = corpus.search("incierta", UI_QUEUE, user=user, limit=200)
+        assert total == 30 and names[:20] == BY_PRIORITY and set(names[20:]) == unranked
+    walks = {user: corpus.search("incierta", UI_QUEUE, user=user, limit=200)[1][20:] for user in ANNOTATORS}
+    assert len({tuple(walk) for walk in walks.values()}) > 1  # the unranked rest: each user's own walk
+
+    # pages as people open them: ana holds the most uncertain record, beto gets the next one
+    assert corpus.search("incierta", UI_QUEUE, user="ana", limit=10)[1] == BY_PRIORITY[:10]
+    assert corpus.search("incierta", UI_QUEUE, user="beto", limit=10)[1] == BY_PRIORITY[1:11]
+    # the second page of a queue (offset) goes on in the same order, into the walk past the ranked ones
+    page = corpus.search("incierta", UI_QUEUE, user="carla", limit=10, offset=15)[1]
+    assert page[:3] == BY_PRIORITY[17:] and set(page[3:]) <= unranked
+
+    # ana answers the most uncertain record: it goes behind every record nobody answered in beto's queue
+    top = BY_PRIORITY[0]
+    answer = {"status": "submitted", "values": {"relevante": {"value": "si"}}}
+    _json(corpus.users["ana"].post(f"/api/v1/records/{corpus.ids['incierta'][top]}/responses", json=answer))
+    total, beto = corpus.search("incierta", UI_QUEUE, user="beto", limit=200)
+    assert total == 30 and beto[-1] == top and beto[:19] == BY_PRIORITY[1:]
+    assert top not in corpus.search("incierta", UI_QUEUE, user="ana", limit=200)[1]
+    # beto answers it too: min_submitted=2 completes it, and it leaves every queue
+    _json(corpus.users["beto"].post(f"/api/v1/records/{corpus.ids['incierta'][top]}/responses", json=answer))
+    total, carla = corpus.search("incierta", UI_QUEUE, user="carla", limit=200)
+    assert total == 29 and top not in carla
+    # the record open in beto's page (the next most uncertain) waits behind, as any held record
+    assert carla[:18] == BY_PRIORITY[2:] and carla[-1] == BY_PRIORITY[1]
+
+
+def test_queue_ignores_priority_values_without_the_property(corpus: Corpus) -> None:
+    """Values under `prioridad_cola` in extra metadata, without the dataset property, change nothing:
+    the queue is each user's walk (what `annotate suggest --order walk` gives back)."""
+    _priority_dataset(corpus, "sin-prioridad", PRIORITIES, defined=False)
+    queues = [corpus.search("sin-prioridad", UI_QUEUE, user=user, limit=200)[1] for user in ANNOTATORS]
+    assert all(sorted(q) == sorted(PRIORITIES) for q in queues)
+    assert not any(q[:20] == BY_PRIORITY for q in queues) and len({tuple(q) for q in queues}) > 1

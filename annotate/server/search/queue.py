@@ -13,7 +13,13 @@ annotator picks one; the server passes the current user's id. Such a search is a
    of 10 reserved too much: the last records were all held by someone). A record leaves everyone's
    queue, as in Argilla, when the distribution marks it completed (`min_submitted` submitted answers:
    the record status filter);
-2. then the user's own walk through the records: in the order of their ids (random UUID4s, so a random
+2. then, when the dataset has the float metadata property `prioridad_cola` (PRIORITY_PROPERTY, written
+   by `annotate suggest --order uncertainty`: the model's uncertainty), highest priority first, records
+   without a value after those with one. It only breaks the ties of rule 1, so a record someone
+   answered or holds still waits behind every record nobody has, whatever its priority; and a record
+   open in someone's page is held as before, so the next annotator gets the next most uncertain one.
+   Removing the property (`--order walk`) gives the walk back;
+3. then the user's own walk through the records: in the order of their ids (random UUID4s, so a random
    order unrelated to content or insertion), upwards or downwards, starting at a pivot and wrapping
    around; pivot and direction come from a hash of the user id, so first records are as spread as
    random picks. (A hash of user id + record id would need an SQL hash function SQLite lacks.)
@@ -36,6 +42,8 @@ from argilla_server.search_engine.base import AndFilter, Filter, ResponseFilterS
 from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
+#: the float metadata property whose value orders a queue (highest first) after the expected answers
+PRIORITY_PROPERTY = "prioridad_cola"
 LEASE_SECONDS = float(os.environ.get("ANNOTATE_QUEUE_LEASE_SECONDS", "300"))
 #: how many records of a queue page are leased: the one an annotator's UI shows
 LEASED_PER_PAGE = 1
@@ -90,18 +98,26 @@ def expected_answers(held: Counter[UUID]) -> ColumnElement[int]:
     return answers_so_far() + case(*whens, else_=0)
 
 
-def queue_order(user_id: UUID | str, held: Counter[UUID]) -> list[ColumnElement]:
-    """ORDER BY of a user's queue: fewest expected answers, then the user's walk."""
+def queue_order(
+    user_id: UUID | str, held: Counter[UUID], priority: ColumnElement | None = None
+) -> list[ColumnElement]:
+    """ORDER BY of a user's queue: fewest expected answers, then the priority (highest first, missing
+    last) when the dataset has one, then the user's walk."""
     pivot, downwards = user_walk(user_id)
     first_lap = Record.id <= pivot if downwards else Record.id >= pivot
     walk = Record.id.desc() if downwards else Record.id.asc()
-    return [expected_answers(held).asc(), case((first_lap, 0), else_=1).asc(), walk]
+    by_priority = [] if priority is None else [priority.desc().nulls_last()]
+    return [expected_answers(held).asc(), *by_priority, case((first_lap, 0), else_=1).asc(), walk]
 
 
-def head_laps(user_id: UUID | str, held: Counter[UUID]) -> list[tuple[ColumnElement[bool], ColumnElement]]:
+def head_laps(
+    user_id: UUID | str, held: Counter[UUID], priority: ColumnElement | None = None
+) -> list[tuple[ColumnElement[bool], list[ColumnElement]]]:
     """The head of a user's queue, the records expected to get no answer (none so far, nobody else
     holds them), as the two laps of the user's walk: (condition, ORDER BY) each. Each lap is a range
-    of ids read in index order, so a page of the head costs its own rows, not the dataset's."""
+    of ids read in index order, so a page of the head costs its own rows, not the dataset's. With a
+    `priority`, the records that have one come first, highest first (ties in the user's walk): a lap
+    read in the order of the property's metadata index."""
     pivot, downwards = user_walk(user_id)
     statuses = [ResponseStatus.submitted, ResponseStatus.draft]
     answered = exists(
@@ -112,7 +128,11 @@ def head_laps(user_id: UUID | str, held: Counter[UUID]) -> list[tuple[ColumnElem
         laps = [(Record.id <= pivot, Record.id.desc()), (Record.id > pivot, Record.id.desc())]
     else:
         laps = [(Record.id >= pivot, Record.id.asc()), (Record.id < pivot, Record.id.asc())]
-    return [(and_(*free, lap), order) for lap, order in laps]
+    if priority is None:
+        return [(and_(*free, lap), [order]) for lap, order in laps]
+    first_lap = case((laps[0][0], 0), else_=1).asc()
+    ranked = (and_(*free, priority.is_not(None)), [priority.desc(), first_lap, laps[0][1]])
+    return [ranked, *((and_(*free, priority.is_(None), lap), [order]) for lap, order in laps)]
 
 
 def asks_pending(filter: Filter | None) -> bool:

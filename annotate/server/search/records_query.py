@@ -7,7 +7,8 @@ Order of the page, as Elasticsearch's engine orders it:
 - else insertion order (inserted_at, then id).
 
 Per-user order: the annotation queue (a /me search without text or sort), see `queue.py`. A
-pending page (the UI's queue) is read from the head of the queue when it can (`_queue_head`).
+pending page (the UI's queue) is read from the head of the queue when it can (`_queue_head`). A
+dataset with the queue priority property (`queue.PRIORITY_PROPERTY`) orders each queue's ties by it.
 
 Metadata. Filters and sorts on metadata read the per-dataset expression indexes of
 `schema.py`; `plan.py` decides which one drives each query.
@@ -19,6 +20,7 @@ import dataclasses
 from collections import Counter
 from uuid import UUID
 
+from argilla_server.enums import MetadataPropertyType
 from argilla_server.models import Record
 from argilla_server.search_engine.base import Filter, Order, SearchResponseItem, SearchResponses, TextQuery
 from sqlalchemy import Float, Select, and_, func, intersect, literal, literal_column, select
@@ -116,11 +118,12 @@ async def _queue_page(
 ) -> SearchResponses:
     """A page of the user's queue; the records of a pending page a person opens are leased to them."""
     held = queue.LEASES.others(ctx.dataset_id, user_id, queue.now())
+    priority = _queue_priority(ctx)
     page = None
     if queue.asks_pending(filter):
-        page = await _queue_head(db, ctx, plan, matching, filter, user_id, held, offset, limit)
+        page = await _queue_head(db, ctx, plan, matching, filter, user_id, held, priority, offset, limit)
     if page is None:
-        order = queue.queue_order(user_id, held)
+        order = queue.queue_order(user_id, held, priority)
         page = await _fully_sorted(db, ctx, plan, matching, order, offset, limit)
     if queue.asks_pending(filter) and queue.is_page_for_a_person(offset, limit):
         queue.LEASES.hold(ctx.dataset_id, user_id, [item.record_id for item in page.items], queue.now())
@@ -135,6 +138,7 @@ async def _queue_head(
     filter: Filter | None,
     user_id: UUID | str,
     held: Counter[UUID],
+    priority: ColumnElement | None,
     offset: int,
     limit: int,
 ) -> SearchResponses | None:
@@ -148,13 +152,21 @@ async def _queue_head(
     walk = select(Record.id, literal(MATCH_ALL_SCORE, Float).label("score"))
     walk = walk.where(matching_condition(dataclasses.replace(ctx, walking=True), filter))
     rows: list = []
-    for condition, order in queue.head_laps(user_id, held):
-        lap = walk.where(condition).order_by(order).limit(wanted - len(rows))
+    for condition, order in queue.head_laps(user_id, held, priority):
+        lap = walk.where(condition).order_by(*order).limit(wanted - len(rows))
         rows += (await db.execute(lap)).all()
         if len(rows) >= wanted:
             total = await _count(db, ctx, plan, matching)
             return SearchResponses(items=[_item(row.id, row.score) for row in rows[offset:]], total=total)
     return None
+
+
+def _queue_priority(ctx: DatasetContext) -> ColumnElement | None:
+    """The value of the dataset's queue priority property (`queue.PRIORITY_PROPERTY`), if it has one."""
+    kind = ctx.metadata_types.get(queue.PRIORITY_PROPERTY)
+    if kind is None or kind == MetadataPropertyType.terms:
+        return None
+    return ctx.dialect.sql.metadata_expr(queue.PRIORITY_PROPERTY, numeric=True)
 
 
 async def _fully_sorted(
