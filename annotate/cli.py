@@ -28,6 +28,8 @@ from annotate.argilla.curators import Curation
 from annotate.argilla.export import export as run_export
 from annotate.argilla.load import LoadOptions
 from annotate.argilla.load import load as run_load
+from annotate.argilla.preannotate import SuggestOptions
+from annotate.argilla.preannotate import suggest as run_suggest
 from annotate.argilla.simulate import simulate as run_simulate
 from annotate.argilla.team import create_team, default_secrets_file, read_team, record_annotators_kind
 from annotate.errors import AnnotateError, OptionError
@@ -195,6 +197,54 @@ def load(
     )
     if report.problems:
         typer.echo(f"{report.problems} invalid annotations skipped, listed in {report.problems_file}")
+
+
+@app.command()
+def suggest(
+    run: Annotated[Path, typer.Option(help="The run folder whose NER model suggests (RUN/models/ner).")],
+    dataset: Annotated[str, typer.Option(help="The NER dataset to pre-annotate.")],
+    workspace: Annotated[str | None, typer.Option(help="Workspace of the dataset.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Another token-classification model (folder or hub id) instead.")
+    ] = None,
+    records: Annotated[
+        str, typer.Option(help="pending (records that still need answers) | all.")
+    ] = "pending",
+    order: Annotated[
+        str | None,
+        typer.Option(
+            help="uncertainty: the most uncertain records first in every annotator's queue; walk: each "
+            "annotator's own order again. Default: leave the queue order as it is."
+        ),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Model inputs per forward pass.")] = 32,
+) -> None:
+    """Pre-annotate the records that still need answers with the run's trained NER model.
+
+    Each record gets the model's spans as a suggestion (a score per span; its agent names the model,
+    when it was trained and on which data) and its uncertainty in the metadata property
+    `incertidumbre` (sort by it in the UI or the SDK). Only this model's earlier suggestions are
+    replaced: gold, lexicon and other models' suggestions and people's answers stay. Stopped half way,
+    the same command goes on where it stopped (records this model version did are skipped).
+
+    Example: python -m annotate suggest --run runs/pharmaconer --dataset pharmaconer --order uncertainty
+    """
+    from annotate.argilla.inference import NerModel
+
+    options = SuggestOptions(run=run, model=model, records=records, order=order, batch_size=batch_size)
+    options.check()
+    quiet_sdk()
+    ner = NerModel.load(options.model_path)  # a missing model fails before the server is asked
+    client = connect()
+    target = find_dataset(client, dataset, workspace)
+    with Progress(transient=True) as progress:
+        report = run_suggest(client, target, ner, options, progress)
+    typer.echo(
+        f"suggested on {report.suggested} records of {dataset!r} ({report.with_entities} with entities, "
+        f"{report.spans} spans, {report.records_per_second:.1f} records/s) as {report.agent!r}; "
+        f"{report.kept_other} kept another agent's suggestion, {report.already} already had this model's; "
+        f"uncertainty in metadata 'incertidumbre'; queue order: {report.order}"
+    )
 
 
 @app.command()

@@ -73,6 +73,14 @@ class SuggestionError(AnnotateError, ValueError):
     """A --suggestions source that cannot be used."""
 
 
+class ModelNotFoundError(SuggestionError, FileNotFoundError):
+    """The NER model `annotate suggest` should use is not there (not trained yet, or a wrong path)."""
+
+
+class LabelMismatchError(SuggestionError):
+    """The model predicts entity types the dataset's span question does not have."""
+
+
 class ExportError(AnnotateError, ValueError):
     """The project cannot be exported (yet)."""
 

@@ -41,6 +41,17 @@ class ResponseItem:
 
 
 @dataclass(frozen=True)
+class SuggestionItem:
+    """A record's suggestion for one question (Argilla keeps one per record and question)."""
+
+    question: str  # the question's name
+    value: Any
+    agent: str | None
+    score: Any  # a float, one float per span, or None
+    updated_at: str  # the server's clock, as the responses' times
+
+
+@dataclass(frozen=True)
 class RecordItem:
     """A record with every response; `id` is the external id, as the SDK's `Record.id`."""
 
@@ -48,6 +59,12 @@ class RecordItem:
     fields: dict[str, Any]
     metadata: dict[str, Any]
     responses: tuple[ResponseItem, ...] = ()
+    suggestions: tuple[SuggestionItem, ...] = ()
+    uuid: str = ""  # the server's own id of the record
+    status: str = "pending"  # pending | completed (the task distribution's min_submitted reached)
+
+    def suggestion(self, question: str) -> SuggestionItem | None:
+        return next((s for s in self.suggestions if s.question == question), None)
 
 
 def open_client(url: str, key: str) -> rg.Argilla:
@@ -116,23 +133,67 @@ def server_answers(client: rg.Argilla) -> bool:
 
 
 def list_records(client: rg.Argilla, dataset: rg.Dataset, page: int = 1000) -> list[RecordItem]:
-    """Every record of the dataset with its responses (all statuses), one paged read."""
+    """Every record of the dataset with its responses (all statuses) and suggestions, one paged read."""
+    questions = {str(q.id): q.name for q in dataset.settings.questions}
     items: list[RecordItem] = []
     offset = 0
     while True:
         reply = client.http_client.get(
             f"/api/v1/datasets/{dataset.id}/records",
-            params={"include": ["responses"], "offset": offset, "limit": page},
+            params={"include": ["responses", "suggestions"], "offset": offset, "limit": page},
         )
         reply.raise_for_status()
         batch = reply.json()["items"]
-        items += [_record_item(item) for item in batch]
+        items += [_record_item(item, questions) for item in batch]
         if len(batch) < page:
             return items
         offset += page
 
 
-def _record_item(item: dict[str, Any]) -> RecordItem:
+def upsert_records(client: rg.Argilla, dataset: rg.Dataset, items: list[dict[str, Any]]) -> None:
+    """PUT records/bulk: each item `{"id": record uuid, "metadata": {...}, "suggestions": [...]}` updates
+    that record's metadata (replaced whole) and upserts its suggestions (one per question); fields and
+    responses are left as they are (the SDK's `log` sends the fields again)."""
+    reply = client.http_client.put(f"/api/v1/datasets/{dataset.id}/records/bulk", json={"items": items})
+    reply.raise_for_status()
+
+
+def delete_suggestions(client: rg.Argilla, record_uuid: str, suggestion_ids: list[str]) -> None:
+    reply = client.http_client.delete(
+        f"/api/v1/records/{record_uuid}/suggestions", params={"ids": ",".join(suggestion_ids)}
+    )
+    reply.raise_for_status()
+
+
+def suggestion_ids(client: rg.Argilla, record_uuid: str, agents: set[str]) -> list[str]:
+    """The ids of a record's suggestions made by one of `agents`."""
+    reply = client.http_client.get(f"/api/v1/records/{record_uuid}/suggestions")
+    reply.raise_for_status()
+    return [str(s["id"]) for s in reply.json()["items"] if s.get("agent") in agents]
+
+
+def metadata_properties(client: rg.Argilla, dataset: rg.Dataset) -> dict[str, str]:
+    """{name: id} of the dataset's metadata properties."""
+    reply = client.http_client.get(f"/api/v1/me/datasets/{dataset.id}/metadata-properties")
+    reply.raise_for_status()
+    return {item["name"]: str(item["id"]) for item in reply.json()["items"]}
+
+
+def add_float_property(client: rg.Argilla, dataset: rg.Dataset, name: str, title: str) -> None:
+    """A float metadata property (filters and sorts in the UI and the SDK), shown to annotators."""
+    reply = client.http_client.post(
+        f"/api/v1/datasets/{dataset.id}/metadata-properties",
+        json={"name": name, "title": title, "settings": {"type": "float"}, "visible_for_annotators": True},
+    )
+    reply.raise_for_status()
+
+
+def delete_property(client: rg.Argilla, property_id: str) -> None:
+    reply = client.http_client.delete(f"/api/v1/metadata-properties/{property_id}")
+    reply.raise_for_status()
+
+
+def _record_item(item: dict[str, Any], questions: dict[str, str] | None = None) -> RecordItem:
     responses = tuple(
         ResponseItem(
             str(r["user_id"]),
@@ -143,4 +204,22 @@ def _record_item(item: dict[str, Any]) -> RecordItem:
         )
         for r in item.get("responses") or []
     )
-    return RecordItem(item["external_id"], item.get("fields") or {}, item.get("metadata") or {}, responses)
+    suggestions = tuple(
+        SuggestionItem(
+            (questions or {}).get(str(s["question_id"]), str(s["question_id"])),
+            s.get("value"),
+            s.get("agent"),
+            s.get("score"),
+            s.get("updated_at") or s.get("inserted_at") or "",
+        )
+        for s in item.get("suggestions") or []
+    )
+    return RecordItem(
+        item["external_id"],
+        item.get("fields") or {},
+        item.get("metadata") or {},
+        responses,
+        suggestions,
+        str(item.get("id", "")),
+        item.get("status") or "pending",
+    )

@@ -1,0 +1,193 @@
+"""Batched NER inference with transformers, windowed, for `annotate suggest` (no pipeline, no Argilla).
+
+    model = NerModel.load(Path("runs/x/models/ner"))      # a token-classification folder or hub id
+    predictions = model.predict(["Se pauta metformina.", ...], batch_size=32)
+    predictions[0].spans        # [(start, end, label, score)], character offsets into the text
+    predictions[0].uncertainty  # 1 - the probability of the best tag of the least sure word
+
+Each text is cut into windows of at most the model's length (`stride` sub-tokens shared by two
+windows), and every window of every text in a call is one row of the batches, sorted by length so
+that padding stays small. A sub-token's probabilities come from the window where it has the most
+context on both sides. As the training notebook labels the first sub-token of each word, a word's tag
+is its first sub-token's best tag; entities are runs of B-X I-X... words (an I-X after another type
+starts an entity too), their span from the first word's start to the last word's end, their score the
+mean probability of their words' tags.
+
+Uncertainty of a text (least confidence over words): 1 - min over words of max over tags of p(tag),
+so 0 when the model is sure of every word (entity or not) and up to 1 - 1/tags when it hesitates
+between all tags on some word; a text without words has 0. It counts doubtful "O" words too (an
+entity the model may be missing), and does not grow with the number of entities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from annotate.errors import ModelNotFoundError, SuggestionError
+
+if TYPE_CHECKING:
+    import torch
+
+Span = tuple[int, int, str, float]
+STRIDE = 32  # sub-tokens shared by consecutive windows of a long text
+
+
+@dataclass(frozen=True)
+class Prediction:
+    spans: list[Span]
+    uncertainty: float
+
+
+@dataclass(frozen=True)
+class _Window:
+    text: int  # index of the text in the call
+    input_ids: list[int]
+    offsets: list[tuple[int, int]]  # per position; (0, 0) for special tokens
+    words: list[int | None]  # word index per position (None: special token)
+
+
+class NerModel:
+    """A token-classification model and its fast tokenizer, on the CPU (or the first GPU)."""
+
+    def __init__(self, model: Any, tokenizer: Any, name: str) -> None:
+        self.model, self.tokenizer, self.name = model, tokenizer, name
+        self.id2label = {int(i): str(t) for i, t in model.config.id2label.items()}
+        limits = [tokenizer.model_max_length, getattr(model.config, "max_position_embeddings", 512)]
+        # RoBERTa-like models reserve 2 positions (padding_idx + 1)
+        roberta_like = getattr(model.config, "model_type", "") in ("roberta", "xlm-roberta", "camembert")
+        offset = 2 if roberta_like else 0
+        self.max_length = min(int(limits[0]), int(limits[1]) - offset, 512)
+
+    @classmethod
+    def load(cls, path: Path | str) -> NerModel:
+        local = Path(path)
+        if not local.exists() and (local.is_absolute() or str(path).startswith((".", "runs"))):
+            raise ModelNotFoundError(
+                f"{path}: no model there; train one (make train RUN=...) or pass --model PATH_OR_HUB_ID"
+            )
+        if local.is_dir() and not (local / "config.json").exists():
+            raise ModelNotFoundError(
+                f"{path}: no config.json, not a trained model folder; train one (make train RUN=...) first"
+            )
+        try:
+            from transformers import AutoModelForTokenClassification, AutoTokenizer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # the command's own progress bar is enough
+            tokenizer = AutoTokenizer.from_pretrained(str(path))
+            model = AutoModelForTokenClassification.from_pretrained(str(path))
+        except (OSError, ValueError) as exc:
+            detail = " ".join(str(exc).split())[:200]
+            raise ModelNotFoundError(
+                f"cannot load the NER model {str(path)!r} ({detail}); give a trained model folder or hub id"
+            ) from None
+        if not tokenizer.is_fast:
+            raise SuggestionError(f"{path}: the tokenizer has no fast version (needed for character offsets)")
+        model.eval()
+        return cls(model, tokenizer, str(path))
+
+    @property
+    def labels(self) -> list[str]:
+        """Entity types the model predicts (tags without their B-/I- prefix), in tag order."""
+        seen: dict[str, None] = {}
+        for tag in self.id2label.values():
+            if tag != "O":
+                seen[tag.split("-", 1)[-1]] = None
+        return list(seen)
+
+    def predict(self, texts: list[str], batch_size: int = 32) -> list[Prediction]:
+        import torch
+
+        windows = self._windows(texts)
+        probs: list[torch.Tensor | None] = [None] * len(windows)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+        pad = self.tokenizer.pad_token_id or 0
+        with torch.inference_mode():
+            for start in range(0, len(order), max(batch_size, 1)):
+                part = order[start : start + batch_size]
+                longest = max(len(windows[i].input_ids) for i in part)
+                ids = torch.full((len(part), longest), pad, dtype=torch.long)
+                mask = torch.zeros((len(part), longest), dtype=torch.long)
+                for row, i in enumerate(part):
+                    n = len(windows[i].input_ids)
+                    ids[row, :n] = torch.tensor(windows[i].input_ids)
+                    mask[row, :n] = 1
+                logits = self.model(input_ids=ids, attention_mask=mask).logits.float()
+                soft = logits.softmax(-1)
+                for row, i in enumerate(part):
+                    probs[i] = soft[row, : len(windows[i].input_ids)]
+        by_text: list[list[tuple[_Window, torch.Tensor]]] = [[] for _ in texts]
+        for window, p in zip(windows, probs, strict=True):
+            assert p is not None
+            by_text[window.text].append((window, p))
+        return [self._decode(parts) for parts in by_text]
+
+    def _windows(self, texts: list[str]) -> list[_Window]:
+        encoded = self.tokenizer(
+            texts,
+            truncation=True,
+            max_length=self.max_length,
+            stride=STRIDE,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            return_special_tokens_mask=True,
+        )
+        windows = []
+        for row, text_index in enumerate(encoded["overflow_to_sample_mapping"]):
+            special = encoded["special_tokens_mask"][row]
+            words = encoded.word_ids(row)
+            windows.append(
+                _Window(
+                    int(text_index),
+                    list(encoded["input_ids"][row]),
+                    [tuple(o) for o in encoded["offset_mapping"][row]],
+                    [None if special[k] else words[k] for k in range(len(words))],
+                )
+            )
+        return windows
+
+    def _decode(self, parts: list[tuple[_Window, torch.Tensor]]) -> Prediction:
+        # the best window of each sub-token (by its character offsets): the most context on both sides
+        best: dict[tuple[int, int], tuple[int, int, torch.Tensor]] = {}  # offsets -> (context, word, probs)
+        for window, p in parts:
+            positions = [k for k, w in enumerate(window.words) if w is not None]
+            for rank, k in enumerate(positions):
+                context = min(rank, len(positions) - 1 - rank)
+                key = window.offsets[k]
+                word = window.words[k]
+                assert word is not None
+                if key not in best or context > best[key][0]:
+                    best[key] = (context, word, p[k])
+        words: dict[int, tuple[int, int, torch.Tensor]] = {}  # word -> (start, end, first sub-token's probs)
+        for (start, end), (_, word, p) in sorted(best.items()):
+            if word not in words:
+                words[word] = (start, end, p)
+            else:
+                words[word] = (words[word][0], end, words[word][2])
+        spans: list[Span] = []
+        current: list[Any] | None = None  # [start, end, label, [probabilities]]
+        least = 1.0
+        for word in sorted(words):
+            start, end, p = words[word]
+            score, index = p.max(-1)
+            least = min(least, float(score))
+            tag = self.id2label[int(index)]
+            kind, _, label = tag.partition("-") if tag != "O" else ("O", "", "")
+            if kind == "I" and current is not None and current[2] == label:
+                current[1], current[3] = end, [*current[3], float(score)]
+                continue
+            if current is not None:
+                spans.append(_span(current))
+                current = None
+            if kind in ("B", "I") and label:
+                current = [start, end, label, [float(score)]]
+        if current is not None:
+            spans.append(_span(current))
+        return Prediction(spans, round(1.0 - least, 4) if words else 0.0)
+
+
+def _span(current: list[Any]) -> Span:
+    start, end, label, scores = current
+    return (start, end, label, round(min(max(sum(scores) / len(scores), 0.0), 1.0), 4))
