@@ -267,3 +267,30 @@ def test_errors_are_one_line(sqlite_argilla, client, run: RunFolder, tmp_path: P
     done = cli(sqlite_argilla, "suggest", "--run", str(run.path), "--dataset", name)
     assert done.returncode == 0, done.stderr
     assert "suggested on" in done.stdout and "records/s" in done.stdout
+
+
+def test_export_counts_what_answers_did_with_suggestions(client, run: RunFolder, tmp_path: Path) -> None:
+    """Simulated annotators answer after `suggest`: every answer saw the model's suggestion, and the
+    export's rows and run.json count what they did with it."""
+    import pandas as pd
+
+    from annotate.argilla.export import export
+    from annotate.argilla.inference import NerModel
+    from annotate.argilla.preannotate import SuggestOptions, suggest
+    from annotate.argilla.simulate import simulate
+
+    name, dataset = new_dataset(client, tmp_path)
+    report = suggest(client, dataset, NerModel.load(run.model("ner")), SuggestOptions(run=run.path))
+    simulate(client, dataset, 2, 0.1, 5)
+    out = RunFolder(tmp_path / "export")
+    export(client, dataset, out)
+    rows = pd.read_parquet(out.annotations)
+    spans = rows[(rows["question"] == "entidades") & (rows["status"] == "submitted")]
+    assert len(spans) and spans["suggestion_shown"].all() and set(spans["suggestion_agent"]) == {report.agent}
+    summary = json.loads(out.run_json.read_text())["export"]["suggestions"]
+    assert summary["answers_with_suggestion"] == len(spans) and summary["answers_without_suggestion"] == 0
+    assert sum(summary["relations"].values()) == len(spans)
+    assert dict(spans["suggestion_relation"].value_counts()) == {
+        k: v for k, v in summary["relations"].items() if v
+    }
+    assert summary["agreement"]["with_suggestion"]["records"] == len(set(spans["record_id"]))

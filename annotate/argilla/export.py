@@ -6,7 +6,9 @@ Reads every record with its responses (`annotate.argilla.answers`) and the curat
 in `.stage-export/`, swapped in under a journal, see `runfolder.stage`: a kill leaves the previous
 export or the new one, never a mix): `annotations.parquet` (one row per record x annotator x question;
 user ids and names, never keys; the response's own inserted_at/updated_at, which the SDK drops; `origin`
-person | simulated and the simulator's settings, summed up in run.json `annotation`),
+person | simulated and the simulator's settings, summed up in run.json `annotation`; the suggestion each
+span answer was shown and what it did with it, summed up in run.json `export.suggestions`: acceptance
+per label, agreement with vs without suggestions, see `suggestion_use`),
 `agreement.json`, `review.jsonl` (what a person should still look at, and why), `run.json`, and
 `dataset/bigbio_kb` + `dataset/tokens` with one row per document (an instruction project gives
 `dataset/instruction` instead, see `export_instructions`): records are reassembled into their
@@ -26,10 +28,18 @@ from typing import TYPE_CHECKING, Any
 
 from annotate.adjudication.spans import Adjudication, adjudicate_spans
 from annotate.agreement.report import Agreement, RatingAnnotation, compute_agreement
+from annotate.agreement.types import SpanAnnotation, Submission
 from annotate.argilla import templates
 from annotate.argilla.answers import PERSON, SIMULATED, Answer, ResponseTimes, read_answers, span_inputs
 from annotate.argilla.api import RecordItem, api_errors
 from annotate.argilla.curators import Curation, curated_answers
+from annotate.argilla.suggestion_use import (
+    Use,
+    records_by_exposure,
+    shown_suggestion,
+    spans_of,
+    suggestion_summary,
+)
 from annotate.corpus import Document, Entity, Span
 from annotate.errors import ExportError
 from annotate.instruction_io import Review, decide, reviewed_row
@@ -118,10 +128,17 @@ def seeded_split(doc_id: str, seed: int) -> str:
 def annotation_rows(
     records: list[RecordItem], answers: list[Answer], times: ResponseTimes
 ) -> list[dict[str, Any]]:
+    """One row per answer; a span answer also says which suggestion it was shown (`suggestion_agent`,
+    None: none) and what it did with it (`suggestion_relation`, see `suggestion_use`)."""
     meta = {r.id: r for r in records}
     rows = []
     for a in answers:
         inserted, updated = times.get((a.record_id, a.user_id), (None, None))
+        shown = (
+            shown_suggestion(meta[a.record_id], a.question, inserted)
+            if a.question == templates.SPAN_QUESTION
+            else None
+        )
         rows.append(
             {
                 "record_id": a.record_id,
@@ -136,9 +153,50 @@ def annotation_rows(
                 "updated_at": updated,
                 "origin": a.origin,
                 "simulator": a.simulator,
+                "suggestion_agent": shown.agent if shown else None,
+                "suggestion_shown": shown is not None,
+                "suggestion_relation": Use("", "", spans_of(a.value), shown).relation
+                if shown and a.status == "submitted"
+                else None,
             }
         )
     return rows
+
+
+def suggestion_uses(records: list[RecordItem], answers: list[Answer], times: ResponseTimes) -> list[Use]:
+    """The submitted span answers with the suggestion each was shown."""
+    meta = {r.id: r for r in records}
+    return [
+        Use(
+            a.record_id,
+            a.annotator,
+            spans_of(a.value),
+            shown_suggestion(meta[a.record_id], a.question, times.get((a.record_id, a.user_id), ("",))[0]),
+        )
+        for a in answers
+        if a.question == templates.SPAN_QUESTION and a.status == "submitted"
+    ]
+
+
+def suggestions_report(
+    uses: list[Use], spans: list[SpanAnnotation], submissions: list[Submission], texts: dict[str, str]
+) -> dict[str, Any]:
+    """run.json export.suggestions: `suggestion_summary` with the span F1 of each group of records."""
+    exposed, unexposed = records_by_exposure(uses)
+
+    def f1(records: set[str]) -> dict[str, Any]:
+        agreement = compute_agreement(
+            [s for s in spans if s.record_id in records],
+            [],
+            [],
+            texts,
+            submissions=[s for s in submissions if s.record_id in records],
+        ).to_json()
+        question = agreement["questions"].get(templates.SPAN_QUESTION)
+        value = question["overall"]["f1"]["value"] if question else None
+        return {"records": len(records), "f1": value}
+
+    return suggestion_summary(uses, f1(exposed), f1(unexposed))
 
 
 def provenance(previous: AnnotationProvenance | None, answers: list[Answer]) -> AnnotationProvenance:
@@ -189,7 +247,10 @@ def export(
     if not documents:
         raise ExportError(f"no document of {dataset.name!r} is fully annotated yet ({pending} pending)")
     views = build_views(documents, description=f"Adjudicated export of Argilla dataset {dataset.name!r}.")
-    info = run_info(run, dataset, client, corpus, labels, records, adjudication, pending, seed, curation)
+    suggestions = suggestions_report(suggestion_uses(records, answers, times), spans, submissions, texts)
+    info = run_info(
+        run, dataset, client, corpus, labels, records, adjudication, pending, seed, curation, suggestions
+    )
     info = info.model_copy(update={"annotation": provenance(info.annotation, answers)})
     with staged(run.path, "export") as path:
         out = RunFolder(path)
@@ -230,8 +291,10 @@ def run_info(
     pending: int,
     seed: int,
     curation: Curation,
+    suggestions: dict[str, Any] | None = None,
 ) -> RunInfo:
-    """run.json: what `load` wrote (provenance), updated with this export's facts."""
+    """run.json: what `load` wrote (provenance), updated with this export's facts (`export.suggestions`:
+    how the suggestions shaped the answers, see `suggestion_use`)."""
     import argilla
 
     first = records[0].metadata if records else {}
@@ -269,6 +332,7 @@ def run_info(
                 "documents_pending": pending,
                 "adjudication": adjudication.summary(),
                 "curation": {"curators": list(curation.curators), "ignored": curation.ignored},
+                **({"suggestions": suggestions} if suggestions is not None else {}),
             },
         }
     )

@@ -52,6 +52,7 @@ from annotate.argilla.api import (
 )
 from annotate.argilla.datasets import chunks
 from annotate.argilla.inference import NerModel, Prediction
+from annotate.argilla.suggestion_use import REPLACED
 from annotate.errors import LabelMismatchError, OptionError, TemplateError
 from runfolder import RunFolder, TrainingInfo
 
@@ -62,7 +63,6 @@ if TYPE_CHECKING:
 UNCERTAINTY_PROPERTY = "incertidumbre"
 PRIORITY_PROPERTY = "prioridad_cola"  # the search engine's queue.PRIORITY_PROPERTY (server side)
 SUGGESTED_BY = "_sugerido_por"
-REPLACED = "_sugerencias_previas"
 RECORDS = ("pending", "all")
 ORDERS = ("uncertainty", "walk")
 _AGENT_CHARS = re.compile(r"[^a-zA-Z0-9\-_:./\s]")
