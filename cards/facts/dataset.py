@@ -14,7 +14,7 @@ from typing import Any
 
 from cards.facts.annotation import agreement_facts, annotation_facts, review_facts
 from cards.facts.hub_vocabulary import is_hub_id, license_id, size_category
-from cards.facts.model import CorpusFacts, DatasetFacts, LabelCount, SplitSize
+from cards.facts.model import CorpusFacts, DatasetFacts, LabelCount, SplitSize, SuggestionFacts
 from cards.facts.texts import TEXT_COLUMNS, available_views, load_view
 from runfolder import RunFolder, RunInfo
 
@@ -137,4 +137,13 @@ def dataset_facts(run: RunFolder) -> DatasetFacts:
         agreement=agreement_facts(run),
         review=review_facts(run),
         versions=dict(info.versions),
+        suggestions=suggestion_facts(info),
     )
+
+
+def suggestion_facts(info: RunInfo) -> SuggestionFacts | None:
+    """run.json `export.suggestions`, when the export recorded it and some answer had a suggestion."""
+    found = (getattr(info, "export", None) or {}).get("suggestions")
+    if not found or not found.get("answers_with_suggestion"):
+        return None
+    return SuggestionFacts.model_validate(found)

@@ -114,6 +114,18 @@ class ReviewFacts(Fact):
     by_reason: dict[str, int]
 
 
+class SuggestionFacts(Fact):
+    """run.json `export.suggestions` (annotate export): how suggestions shaped the submitted span answers."""
+
+    answers: int
+    answers_with_suggestion: int
+    answers_without_suggestion: int
+    relations: dict[str, int]  # accepted | corrected | rejected | added
+    relations_by_source: dict[str, dict[str, int]]  # gold | lexicon | model | other -> relations
+    acceptance_per_label: dict[str, dict[str, float]]  # label -> suggested, accepted, rate
+    agreement: dict[str, dict[str, float | None]]  # with_suggestion | without_suggestion -> records, f1
+
+
 class DatasetFacts(Fact):
     run_name: str
     task: str
@@ -130,6 +142,7 @@ class DatasetFacts(Fact):
     agreement: list[QuestionAgreementFacts]
     review: ReviewFacts | None
     versions: dict[str, str] = Field(default_factory=dict)
+    suggestions: SuggestionFacts | None = None  # exports before it was recorded have none
 
 
 class EmissionsFacts(Fact):
