@@ -141,6 +141,7 @@ def reloaded(out: Path):
 
     base_path = json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"]
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base_path), str(out)).eval()
+    model.merge_adapter()  # as the notebook answers and the demo loads it: the adapters folded in
     return model, AutoTokenizer.from_pretrained(str(out))
 
 
