@@ -1,7 +1,13 @@
 """`make quickstart`: the whole journey on the sample corpus (or CORPUS=...), one stage after another.
 
     local Argilla -> load (gold suggestions, 3 submissions per record) -> team -> simulate 3 annotators
-    -> adjudicate -> export -> remix (instructions) -> train NER and LLM (quick) -> cards -> Space -> demo
+    -> adjudicate -> export -> remix (instructions) -> train NER -> suggest (next round) -> train LLM
+    (quick) -> cards -> Space -> demo
+
+The model in the loop, once: the simulated annotators answer every record of the first dataset, so the
+round that follows is the corpus loaded again as DATASET-ronda-2 (no gold suggestions, nobody's answers
+yet, its own run folder beside RUN), where `annotate suggest` has the first NER model pre-annotate the
+pending records, most uncertain first in everyone's queue; the summary says where the suggestions went.
 
 Each stage is the same command a team runs by hand (printed before it runs), so any stage can be re-run
 alone from the run folder. The local Argilla and the demo are owned here: Ctrl-C stops both. With an
@@ -40,18 +46,30 @@ class Journey:
     dataset: str
     env: dict[str, str]
     timings: dict[str, float] = field(default_factory=dict)
+    suggested: str | None = None  # what `annotate suggest` said it did (its last line)
 
-    def step(self, name: str, argv: list[str]) -> None:
-        """Run one stage's command, showing it; a failure ends the journey with the stage named."""
+    def step(self, name: str, argv: list[str], capture: bool = False) -> str:
+        """Run one stage's command, showing it; a failure ends the journey with the stage named. With
+        `capture`, its standard output is printed once it ends and returned."""
         print(f"\n== {name}: {' '.join(argv)}", flush=True)
         started = time.monotonic()
-        result = subprocess.run(argv, cwd=ROOT, env=self.env)
+        result = subprocess.run(
+            argv, cwd=ROOT, env=self.env, stdout=subprocess.PIPE if capture else None, text=True
+        )
         self.timings[name] = time.monotonic() - started
+        if capture:
+            print(result.stdout, end="", flush=True)
         if result.returncode != 0:
             raise QuickstartError(
                 f"the quickstart stopped at stage '{name}' (exit code {result.returncode}); "
                 f"fix what it printed above and re-run `make quickstart` or that stage alone"
             )
+        return result.stdout or ""
+
+    @property
+    def next_round(self) -> str:
+        """The dataset of the round after the simulated one (in the same workspace)."""
+        return f"{self.dataset}-ronda-2"
 
 
 def sample_options(corpus: Path) -> list[str]:
@@ -72,33 +90,34 @@ def sample_options(corpus: Path) -> list[str]:
     ]
 
 
+def load_argv(journey: Journey, dataset: str, run: Path, extra: list[str] | None = None) -> list[str]:
+    """`annotate load` of the journey's corpus into `dataset` (in the journey's workspace), 3 answers each."""
+    return [
+        sys.executable,
+        "-m",
+        "annotate",
+        "load",
+        "--corpus",
+        str(journey.corpus),
+        "--format",
+        journey.format,
+        "--dataset",
+        dataset,
+        "--workspace",
+        journey.dataset,
+        *(extra or []),
+        "--min-submitted",
+        "3",
+        "--run",
+        str(run),
+        "--skip-invalid",
+        *sample_options(journey.corpus),
+    ]
+
+
 def annotation_stages(journey: Journey, simulate: bool) -> None:
     py, run = sys.executable, str(journey.run)
-    journey.step(
-        "load",
-        [
-            py,
-            "-m",
-            "annotate",
-            "load",
-            "--corpus",
-            str(journey.corpus),
-            "--format",
-            journey.format,
-            "--dataset",
-            journey.dataset,
-            "--workspace",
-            journey.dataset,
-            "--suggestions",
-            "gold",
-            "--min-submitted",
-            "3",
-            "--run",
-            run,
-            "--skip-invalid",
-            *sample_options(journey.corpus),
-        ],
-    )
+    journey.step("load", load_argv(journey, journey.dataset, journey.run, ["--suggestions", "gold"]))
     journey.step(
         "team",
         [
@@ -160,12 +179,41 @@ def model_stages(journey: Journey) -> None:
     py, run = sys.executable, str(journey.run)
     journey.step("remix", [py, "-m", "annotate", "remix", "--run", run])
     journey.step("train NER", ["make", "--no-print-directory", "train", f"RUN={run}", "QUICK=1", f"PY={py}"])
+    suggest_stages(journey)
     journey.step(
         "train LLM",
         ["make", "--no-print-directory", "train-instruct", f"RUN={run}", "QUICK=1", f"PY={py}"],
     )
     journey.step("cards", [py, "-m", "cards", "build", "--run", run])
     journey.step("space", [py, "-m", "demo", "space", "--run", run])
+
+
+def suggest_stages(journey: Journey) -> None:
+    """The next round: the corpus again, without gold suggestions, pre-annotated by the first NER model."""
+    py, dataset, workspace = sys.executable, journey.next_round, journey.dataset
+    journey.step("load next round", load_argv(journey, dataset, journey.run.parent / dataset))
+    said = journey.step(
+        "suggest",
+        [
+            py,
+            "-m",
+            "annotate",
+            "suggest",
+            "--run",
+            str(journey.run),
+            "--dataset",
+            dataset,
+            "--workspace",
+            workspace,
+            "--records",
+            "pending",
+            "--order",
+            "uncertainty",
+        ],
+        capture=True,
+    )
+    lines = [line for line in said.splitlines() if line.startswith("suggested on ")]
+    journey.suggested = lines[-1] if lines else None
 
 
 def start_demo(journey: Journey, port: int) -> subprocess.Popen:
@@ -203,6 +251,8 @@ def summary(journey: Journey, argilla_url: str, login: str, demo_url: str | None
         )
     for task, name in (("ner", "NER"), ("instruction", "LLM (LoRA)")):
         lines += model_lines(run.model(task), name)
+    if journey.suggested:
+        lines.append(f"Suggestions (next round, workspace {journey.dataset!r}): {journey.suggested}")
     slowest = max(journey.timings, key=lambda stage: journey.timings[stage])
     lines.append(
         "Stage times: "

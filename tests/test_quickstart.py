@@ -1,12 +1,14 @@
 """The whole journey: `QUICKSTART_EXIT=1 make quickstart`'s command on the sample corpus, end to end.
 
 Every artifact of the run-folder layout in DESIGN.md is produced, `cards check` passes on the generated
-cards, and the demo answers a request.
+cards, the demo answers a request, and the summary says where the first NER model's suggestions went
+(the next round's dataset, how many records, the uncertainty property).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -78,6 +80,13 @@ def journey(tmp_path_factory, llm_cache: Path) -> Path:
     print(f"quickstart: {time.monotonic() - started:.0f} s; {result.stdout.splitlines()[-1]}")
     for line in ("Stage times:", "NER test F1", "LLM (LoRA) test F1", "LLM (LoRA) before tuning"):
         assert line in result.stdout
+    suggested = re.search(
+        r"^Suggestions \(next round.*suggested on (\d+) records of '([^']+)'.*$", result.stdout, re.M
+    )
+    assert suggested, "the summary does not say where the NER model's suggestions went"
+    assert int(suggested[1]) > 0 and suggested[2] == "quickstart-ronda-2"
+    assert "'incertidumbre'" in suggested[0] and "queue order: uncertainty" in suggested[0]
+    assert (run.parent / "quickstart-ronda-2" / "run.json").exists()  # the next round's own run folder
     return run
 
 
