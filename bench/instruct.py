@@ -62,6 +62,33 @@ def run_from_corpus(corpus: Path, folder: Path) -> RunFolder:
     return run
 
 
+def lengths(run: RunFolder, samples: int, candidates: tuple[int, ...] = (128, 160, 192, 256, 320)) -> Table:
+    """Share of train samples dropped (prompt too long) or cut (answer truncated) per max_length, with the
+    packaged model's tokenizer and chat template: what the fallback's max_length is chosen from."""
+    import statistics
+
+    from notebooks.instruct.data import encode_split, load_instructions
+    from notebooks.instruct.model import choose_causal_model, load_tokenizer
+
+    tokenizer = load_tokenizer(choose_causal_model(ASKED, allow_fallback=True).path)
+    data = load_instructions(run)["train"]
+    train = data.shuffle(seed=42).select(range(min(samples, len(data))))
+    table = Table(title=f"max_length: {len(train)} train samples (seed 42), {ASKED} -> packaged fallback")
+    for column in ("max_length", "kept", "dropped", "answers cut", "mean tokens (kept)"):
+        table.add_column(column, justify="right")
+    for length in candidates:
+        encoded = encode_split(train, tokenizer, length)
+        kept = encoded.dataset["length"]
+        table.add_row(
+            str(length),
+            f"{len(kept) / len(train):.1%}",
+            f"{encoded.dropped / len(train):.1%}",
+            f"{encoded.truncated / len(train):.1%}",
+            f"{statistics.mean(kept):.0f}" if kept else "-",
+        )
+    return table
+
+
 def speed(run: RunFolder, samples: int, steps: int, batch: int, max_length: int, repeat: int) -> Table:
     """Tokens/s of the notebook's set-up vs the naive one (`trainer_for`), on the packaged model."""
     from peft import get_peft_model
@@ -200,7 +227,7 @@ def main() -> None:
     parser.add_argument("--speed-batch", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--skip-speed", action="store_true")
-    parser.add_argument("--skip-notebook", action="store_true", help="only the throughput table")
+    parser.add_argument("--skip-notebook", action="store_true", help="only the tables before the notebook")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
@@ -220,7 +247,8 @@ def main() -> None:
         shutil.copytree(args.run / "dataset", work / "dataset")
         shutil.copy(args.run / "run.json", work / "run.json")
         run = RunFolder(work)
-    tables = []
+    tables = [lengths(run, args.train)]
+    console.print(tables[-1])
     if not args.skip_speed:
         length = args.max_length or 192
         tables.append(
@@ -235,6 +263,7 @@ def main() -> None:
         )
         console.print(tables[-1])
     if args.skip_notebook:
+        save()
         return
     params = {"max_samples": args.train, "max_test_samples": args.test, "max_steps": args.steps}
     params["max_validation_samples"] = args.validation
@@ -251,6 +280,10 @@ def main() -> None:
     console.print(
         f"load average {os.getloadavg()}; bench wall {(time.perf_counter() - started) / 60:.1f} min"
     )
+    save()
+
+
+def save() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"instruct-{time.strftime('%Y%m%d-%H%M%S')}.txt"
     out.write_text(console.export_text(), encoding="utf-8")
