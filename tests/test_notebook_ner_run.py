@@ -14,6 +14,7 @@ from notebook_run import execute_notebook
 
 from annotate.corpus import load_corpus
 from annotate.views import build_views, save_views
+from notebooks.ner.defaults import FALLBACK_DEFAULTS_FILES, NOTEBOOK_DEFAULTS
 from notebooks.ner.metrics import entity_scores
 from runfolder import Metrics, RunFolder, TrainingInfo
 
@@ -108,6 +109,21 @@ def test_training_info_and_emissions(quick_run) -> None:
         float(row["energy_consumed"]) > 0 and float(row["emissions"]) > 0 and row["country_iso_code"] == "ESP"
     )
     assert info.model_extra["carbon"]["energy_kwh"] == pytest.approx(float(row["energy_consumed"]))
+
+
+def test_unset_parameters_take_the_fallbacks_measured_values_and_set_ones_are_kept(quick_run) -> None:
+    run, _ = quick_run
+    info = run.read_json(run.model("ner") / "training.json", TrainingInfo)
+    measured = json.loads((ROOT / FALLBACK_DEFAULTS_FILES["packaged"]).read_text())["values"]
+    assert info.fallback_kind == "packaged" and info.fallback_defaults == FALLBACK_DEFAULTS_FILES["packaged"]
+    for name in NOTEBOOK_DEFAULTS:
+        if name in QUICK:  # set by the user (max_length, batch_size): kept
+            assert (info.hyperparameters[name], info.hyperparameter_sources[name]) == (QUICK[name], "user")
+        else:  # left unset (learning_rate, epochs, warmup_ratio): the fallback's, not the notebook's
+            assert (info.hyperparameters[name], info.hyperparameter_sources[name]) == (
+                measured[name],
+                "fallback",
+            )
 
 
 def test_the_saved_model_tags_spanish_in_a_pipeline(quick_run) -> None:
