@@ -66,6 +66,19 @@ def test_a_model_without_metrics_is_named_with_its_command(quickstart_like: RunF
     ), warnings
 
 
+def test_a_staging_folder_left_by_a_crashed_notebook_is_no_model(quickstart_like: RunFolder) -> None:
+    from cards.write.build import skipped_models
+
+    leftovers = [quickstart_like.models / f".instruction-staging.abc123{end}" for end in ("", "-checkpoints")]
+    for folder in leftovers:
+        folder.mkdir()
+    try:
+        assert not any("staging" in w for w in skipped_models(quickstart_like))
+    finally:
+        for folder in leftovers:
+            folder.rmdir()
+
+
 @pytest.mark.parametrize(("kind", "creators"), [("expert", ["expert-generated"]), (None, ["other"])])
 def test_people_are_said_by_their_recorded_kind(tmp_path: Path, kind, creators) -> None:
     run = build_run(tmp_path / "people", model=False, annotators_kind=kind)

@@ -58,7 +58,11 @@ def self_check(
 def skipped_models(run: RunFolder) -> list[str]:
     """One warning per `models/<task>/` without metrics.json: which model card was not written, and the
     command that makes the file."""
-    folders = sorted(p for p in run.models.glob("*") if p.is_dir() and not (p / "metrics.json").exists())
+    folders = sorted(
+        p
+        for p in run.models.glob("*")  # not the notebooks' staging folders (.ner-staging.*) a crash leaves
+        if p.is_dir() and not p.name.startswith(".") and not (p / "metrics.json").exists()
+    )
     warnings = []
     for folder in folders:
         command = MADE_BY.get(f"models/{folder.name}", "the training notebook").format(run=run.path)
