@@ -136,6 +136,15 @@ def sqlite_argilla(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
         yield running
 
 
+@pytest.fixture(scope="module")
+def sqlite_client(sqlite_argilla: RunningArgilla):
+    """The workspace's SDK client of `sqlite_argilla`, through the SDK's env vars as a user sets them."""
+    os.environ["ARGILLA_API_URL"], os.environ["ARGILLA_API_KEY"] = sqlite_argilla.url, sqlite_argilla.api_key
+    from annotate.argilla.client import connect
+
+    return connect()
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

@@ -22,11 +22,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def client(sqlite_argilla):
-    from annotate.argilla.client import connect
-
-    os.environ["ARGILLA_API_URL"], os.environ["ARGILLA_API_KEY"] = sqlite_argilla.url, sqlite_argilla.api_key
-    return connect()
+def client(sqlite_client):
+    return sqlite_client
 
 
 def annotator(client, name: str, workspace=None):

@@ -29,11 +29,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def client(sqlite_argilla):
-    os.environ["ARGILLA_API_URL"], os.environ["ARGILLA_API_KEY"] = sqlite_argilla.url, sqlite_argilla.api_key
-    from annotate.argilla.client import connect
-
-    return connect()
+def client(sqlite_client):
+    return sqlite_client
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,11 @@ from conftest import running_argilla
 
 pytestmark = pytest.mark.slow
 
-VECTORS = {  # external id: vector; nearest to [1, 0, 0]: a0, a1, a2, then the rest
+VECTORS = {  # external id: vector; cosine to [1, 0, 0]: a0 1, a1 0.994, a2 0.707, a3 0.196, a4 0 (no ties)
     "a0": [1.0, 0.0, 0.0],
     "a1": [0.9, 0.1, 0.0],
     "a2": [0.5, 0.5, 0.0],
-    "a3": [0.0, 1.0, 0.0],
+    "a3": [0.2, 1.0, 0.0],
     "a4": [0.0, 0.0, 1.0],
 }
 LATER = {"b0": [0.99, 0.01, 0.0]}  # added while the server is down: second nearest to [1, 0, 0]

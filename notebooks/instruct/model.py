@@ -48,7 +48,8 @@ FALLBACK_DEFAULTS_FILE = (
 FALLBACK_DEFAULTS = Path(__file__).parents[2] / FALLBACK_DEFAULTS_FILE
 # The notebook's values of the model-dependent parameters, chosen for the model asked for by default
 # (bigscience/bloom-560m or larger, on a GPU). A parameter left at None takes these, or the fallback's
-# measured values (FALLBACK_DEFAULTS) when the notebook falls back (`notebooks.common.defaults`).
+# own values (FALLBACK_DEFAULTS, which says which were measured) when the notebook falls back
+# (`notebooks.common.defaults`).
 NOTEBOOK_DEFAULTS = {
     "lora_target_modules": "",  # peft's default for the architecture
     "epochs": 2,
