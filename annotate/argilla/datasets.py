@@ -53,12 +53,44 @@ def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
         yield list(items[start : start + size])
 
 
+RETRY_DELAYS_S = (1.0, 3.0, 9.0)  # a batch answered with a server error (5xx) is sent again after these
+
+
+def log_batch(dataset: rg.Dataset, batch: list[rg.Record], delays: Sequence[float] = RETRY_DELAYS_S) -> None:
+    """Upsert one batch; a 5xx answer (e.g. SQLite's transient "database is locked") is retried, which is
+    safe because records are matched by id (nothing is duplicated). Other errors, and the last, propagate."""
+    import time
+
+    for delay in (*delays, None):
+        try:
+            dataset.records.log(batch, batch_size=max(len(batch), 1))
+            return
+        except Exception as exc:  # noqa: BLE001 - the SDK wraps httpx errors in its own types
+            if delay is None or not server_error(exc):
+                raise
+            time.sleep(delay)
+
+
+def server_error(exc: BaseException) -> bool:
+    """Whether `exc` (or an exception it wraps) is an HTTP answer with a 5xx status."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        response = getattr(current, "response", None)
+        status = getattr(response, "status_code", None) or getattr(current, "status_code", None)
+        if isinstance(status, int) and 500 <= status < 600:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def log_records(target: Target, batches: Iterable[list[rg.Record]], progress: Progress | None = None) -> None:
     """Upsert each batch (one request; records matched by id) and count what the server acknowledged."""
     dataset = target.dataset
     task = progress.add_task(f"logging to {dataset.name}", total=target.total) if progress else None
     for batch in batches:
-        dataset.records.log(batch, batch_size=max(len(batch), 1))
+        log_batch(dataset, batch)
         target.logged += len(batch)
         if progress is not None and task is not None:
             progress.advance(task, len(batch))
