@@ -53,6 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
+from train import QUIET  # noqa: E402  (bench/train.py: TrainingArguments of a timed training)
 
 from runfolder import now, write_json  # noqa: E402
 
@@ -191,12 +192,7 @@ class Lab:
             weight_decay=0.01,
             seed=seed,
             train_sampling_strategy="group_by_length",
-            eval_strategy="no",
-            save_strategy="no",
-            report_to="none",
-            disable_tqdm=True,
-            log_level="error",
-            dataloader_pin_memory=False,
+            **QUIET,
         )
         trainer = NerTrainer(
             model=model,
