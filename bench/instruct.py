@@ -4,7 +4,7 @@
     .venv/bin/python bench/instruct.py --run runs/pharmaconer [--train 400] [--test 200] [--steps 150]
 
 1. Training tokens/s of the notebook's set-up (prompt masking, dynamic padding, length grouping) vs a naive
-   one (every sample padded to max_length, random order): same model, same samples, same steps,
+   one (every sample padded to max_length, random order): same model, same pool of samples, same steps,
    interleaved and repeated (best of --repeat); tokens = real (non-padding) tokens, so both count the same
    work; plus the share of padding tokens, which no CPU noise affects.
 2. The notebook itself (papermill, offline fallback, its fallback defaults unless given here) on --train
@@ -90,7 +90,11 @@ def lengths(run: RunFolder, samples: int, candidates: tuple[int, ...] = (128, 16
 
 
 def speed(run: RunFolder, samples: int, steps: int, batch: int, max_length: int, repeat: int) -> Table:
-    """Tokens/s of the notebook's set-up vs the naive one (`trainer_for`), on the packaged model."""
+    """Tokens/s of the notebook's set-up vs the naive one (`trainer_for`), on the packaged model.
+
+    Both draw their batches from the same `samples` train samples (length grouping needs a pool: with
+    fewer than 4 batches of samples the Trainer's grouped sampler degenerates to random batches) and train
+    `steps` steps; the tokens are counted in the batches the collator really built for those steps."""
     from peft import get_peft_model
     from transformers import AutoModelForCausalLM, set_seed
 
@@ -100,7 +104,7 @@ def speed(run: RunFolder, samples: int, steps: int, batch: int, max_length: int,
     choice = choose_causal_model(ASKED, allow_fallback=True)
     tokenizer = load_tokenizer(choice.path)
     train = load_instructions(run)["train"].shuffle(seed=0).select(range(samples))
-    dataset = encode_split(train, tokenizer, max_length).dataset.select(range(steps * batch))
+    dataset = encode_split(train, tokenizer, max_length).dataset
     results: dict[str, list[tuple[float, float]]] = {"notebook": [], "naive": []}
     for _ in range(repeat):
         for name in results:
@@ -108,14 +112,17 @@ def speed(run: RunFolder, samples: int, steps: int, batch: int, max_length: int,
             model = get_peft_model(
                 AutoModelForCausalLM.from_pretrained(choice.path), lora_config(16, 32, 0.0, "all-linear")
             )
-            trainer = trainer_for(model, tokenizer, dataset, steps, batch, name == "naive", max_length)
+            trainer, counted = trainer_for(
+                model, tokenizer, dataset, steps, batch, name == "naive", max_length
+            )
             started = time.perf_counter()
             trainer.train()
             seconds = time.perf_counter() - started
-            real = sum(dataset["length"])
-            padded = steps * batch * max_length if name == "naive" else padded_tokens(trainer)
-            results[name].append((real / seconds, 1 - real / padded))
-    table = Table(title=f"training throughput ({steps} steps x {batch} samples, max_length {max_length})")
+            results[name].append((counted.real / seconds, 1 - counted.real / counted.padded))
+    table = Table(
+        title=f"training throughput ({steps} steps x {batch} samples from {len(dataset)}, "
+        f"max_length {max_length}; best of {repeat}, interleaved)"
+    )
     for column in ("set-up", "real tokens/s (best)", "padding share", "speed-up"):
         table.add_column(column)
     best = {name: max(s for s, _ in runs) for name, runs in results.items()}
@@ -124,14 +131,29 @@ def speed(run: RunFolder, samples: int, steps: int, batch: int, max_length: int,
     return table
 
 
+class CountingCollator:
+    """A collator that counts the real (attention) and padded tokens of the batches it builds."""
+
+    def __init__(self, collator) -> None:
+        self.collator, self.real, self.padded = collator, 0, 0
+
+    def __call__(self, features):
+        batch = self.collator(features)
+        self.real += int(batch["attention_mask"].sum())
+        self.padded += int(batch["input_ids"].numel())
+        return batch
+
+
 def trainer_for(model, tokenizer, dataset, steps: int, batch: int, naive: bool, max_length: int):
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
 
-    collator = DataCollatorForSeq2Seq(
-        tokenizer,
-        padding="max_length" if naive else True,
-        max_length=max_length if naive else None,
-        label_pad_token_id=-100,
+    collator = CountingCollator(
+        DataCollatorForSeq2Seq(
+            tokenizer,
+            padding="max_length" if naive else True,
+            max_length=max_length if naive else None,
+            label_pad_token_id=-100,
+        )
     )
     args = TrainingArguments(
         output_dir=tempfile.mkdtemp(prefix="bench-instruct-"),
@@ -144,17 +166,21 @@ def trainer_for(model, tokenizer, dataset, steps: int, batch: int, naive: bool, 
         disable_tqdm=True,
         log_level="error",
         dataloader_pin_memory=False,
+        dataloader_num_workers=0,  # the collator runs here, once per batch trained on
         seed=0,
     )
-    return Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator)
+    trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator)
+    return trainer, collator
 
 
-def padded_tokens(trainer) -> int:
-    """Tokens the grouped, dynamically padded batches hold (padding included), over one pass."""
-    return sum(int(b["input_ids"].numel()) for b in trainer.get_train_dataloader())
+def fallback_value(name: str):
+    """A value of the offline fallback's defaults file (what the notebook trains with unless told)."""
+    from notebooks.instruct.model import FALLBACK_DEFAULTS
+
+    return json.loads(FALLBACK_DEFAULTS.read_text(encoding="utf-8"))["values"][name]
 
 
-def notebook_run(run: RunFolder, params: dict) -> tuple[Metrics, TrainingInfo, float]:
+def notebook_run(run: RunFolder, params: dict) -> tuple[Metrics, TrainingInfo, float | None, float]:
     """The instruction notebook executed headless on `run` (its outputs land in run/models/instruction)."""
     import papermill
 
@@ -174,24 +200,38 @@ def notebook_run(run: RunFolder, params: dict) -> tuple[Metrics, TrainingInfo, f
         progress_bar=False,
         log_output=True,
     )
+    metrics, training, energy = outputs(run)
+    return metrics, training, energy, time.perf_counter() - started
+
+
+def notebook_seconds(run: RunFolder) -> float:
+    """How long papermill took to execute the run's notebook (its own record in the executed notebook)."""
+    executed = json.loads((run.path / "notebooks" / "finetune_instruct.ipynb").read_text(encoding="utf-8"))
+    return float(executed["metadata"]["papermill"]["duration"])
+
+
+def outputs(run: RunFolder) -> tuple[Metrics, TrainingInfo, float | None]:
+    """metrics.json, training.json and the training energy (emissions.csv) the notebook wrote in `run`."""
+    from cards.facts.emissions import read_emissions
+
     out = run.model("instruction")
     metrics = Metrics.model_validate_json((out / "metrics.json").read_text(encoding="utf-8"))
     training = TrainingInfo.model_validate_json((out / "training.json").read_text(encoding="utf-8"))
-    return metrics, training, time.perf_counter() - started
+    emissions = out / "emissions.csv"
+    energy = read_emissions(emissions).energy_kwh if emissions.exists() else None
+    return metrics, training, energy
 
 
-def scores_table(metrics: Metrics, training: TrainingInfo, wall: float) -> Table:
+def scores_table(metrics: Metrics, training: TrainingInfo, wall: float, energy_kwh: float | None) -> Table:
     """Before vs after, per task: the main score (entity F1 of extraction, else accuracy), EM, ROUGE-L."""
     if metrics.before is None:
         raise SystemExit("metrics.json has no `before` scores: run the notebook with score_before=True")
     hp = training.hyperparameters
+    energy = f", {energy_kwh:.4f} kWh (codecarbon: both answer runs and training)" if energy_kwh else ""
     table = Table(
         title=f"{training.model_used_hub_id}: {hp['test_samples_answered']} test samples, before vs after "
         f"{training.steps} LoRA steps on {training.train_samples} samples (lr {hp['learning_rate']}, "
-        f"max_length {hp['max_length']}); wall {wall / 60:.1f} min, "
-        f"{training.carbon['energy_kwh']:.4f} kWh"
-        if training.carbon
-        else ""
+        f"max_length {hp['max_length']}); notebook wall {wall / 60:.1f} min{energy}"
     )
     for column in ("task", "n", "metric", "before", "after", "after > before"):
         table.add_column(column)
@@ -217,6 +257,12 @@ def main() -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--run", type=Path, help="a run folder with dataset/instruction (`annotate remix`)")
     source.add_argument("--corpus", type=Path, help="a brat corpus whose gold to remix (e.g. PharmaCoNER)")
+    source.add_argument(
+        "--scores-of",
+        type=Path,
+        metavar="BENCH_RUN",
+        help="only print the before/after table of a run folder this bench already trained in",
+    )
     parser.add_argument("--train", type=int, default=400, help="train samples (random, seed 42)")
     parser.add_argument("--test", type=int, default=200, help="test samples answered before and after")
     parser.add_argument("--validation", type=int, default=100, help="validation samples (loss, twice)")
@@ -238,6 +284,12 @@ def main() -> None:
         f"load average {os.getloadavg()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}"
     )
     started = time.perf_counter()
+    if args.scores_of:
+        finished = RunFolder(args.scores_of)
+        metrics, training, energy = outputs(finished)
+        console.print(scores_table(metrics, training, notebook_seconds(finished), energy))
+        save()
+        return
     work = Path(tempfile.mkdtemp(prefix="bench-instruct-")) / "pharmaconer"
     if args.corpus:
         run = run_from_corpus(args.corpus, work)
@@ -250,11 +302,11 @@ def main() -> None:
     tables = [lengths(run, args.train)]
     console.print(tables[-1])
     if not args.skip_speed:
-        length = args.max_length or 192
+        length = args.max_length or fallback_value("max_length")
         tables.append(
             speed(
                 run,
-                max(args.train, args.speed_steps * args.speed_batch),
+                max(args.train, 4 * args.speed_steps * args.speed_batch),
                 args.speed_steps,
                 args.speed_batch,
                 length,
@@ -272,8 +324,8 @@ def main() -> None:
         for k, v in (("learning_rate", args.learning_rate), ("max_length", args.max_length))
         if v is not None
     }
-    metrics, training, wall = notebook_run(run, params)
-    tables.append(scores_table(metrics, training, wall))
+    metrics, training, energy, wall = notebook_run(run, params)
+    tables.append(scores_table(metrics, training, wall, energy))
     console.print(tables[-1])
     console.print(f"per-task plot: {run.model('instruction') / 'plots' / 'scores_per_task.png'}")
     console.print(f"parameters: {json.dumps(training.hyperparameter_sources)}")

@@ -322,6 +322,11 @@ def bench_database(database: str, counts: list[int], args, progress: Progress) -
             out["stages"][count] = time_queries(
                 argilla.url, floor.url, argilla.api_key, str(dataset.id), record_id, args.repeat
             )
+            for name, cell in out["stages"][count].items():  # as it comes: the table waits for the end
+                progress.console.print(
+                    f"{database} {count:,} {name}: p95 {cell['engine']['p95']:.1f} ms vs floor "
+                    f"{cell['floor']['p95']:.1f} ms ({cell['engine']['p95'] / cell['floor']['p95']:.2f}x)"
+                )
         out["sql_ingest_s"] = seconds
         out["restart"] = first_similarity_after_restart(argilla, str(dataset.id), record_id)
     return out

@@ -115,3 +115,17 @@ def test_versions_hardware_and_fingerprint() -> None:
     info = tracking.hardware()
     assert info["cpu_count"] >= 1 and info["accelerator"] in ("cpu", "cuda", "mps")
     assert tracking.dataset_fingerprint(tokens_dict()) == tracking.dataset_fingerprint(tokens_dict())
+
+
+@pytest.mark.parametrize(
+    ("avx512_bf16", "amx", "native"), [(False, False, False), (True, False, True), (False, True, True)]
+)
+def test_bf16_only_where_the_cpu_has_bf16_instructions(monkeypatch, avx512_bf16, amx, native) -> None:
+    """Plain AVX-512 is not enough: oneDNN accepts bf16 there (the old probe said yes) but emulates it."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx, raising=False)
+    assert tracking.bf16_native() is native

@@ -23,14 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from annotate.errors import ModelNotFoundError, SuggestionError
 
-if TYPE_CHECKING:
-    import torch
-
 Span = tuple[int, int, str, float]
+_Best = tuple[list[float], list[int]]  # per position of a window: its best tag's probability, and that tag
 STRIDE = 32  # sub-tokens shared by consecutive windows of a long text
 
 
@@ -101,7 +99,7 @@ class NerModel:
         import torch
 
         windows = self._windows(texts)
-        probs: list[torch.Tensor | None] = [None] * len(windows)
+        best: list[_Best | None] = [None] * len(windows)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
         pad = self.tokenizer.pad_token_id or 0
         with torch.inference_mode():
@@ -115,13 +113,17 @@ class NerModel:
                     ids[row, :n] = torch.tensor(windows[i].input_ids)
                     mask[row, :n] = 1
                 logits = self.model(input_ids=ids, attention_mask=mask).logits.float()
-                soft = logits.softmax(-1)
+                # only each position's best tag and its probability are used: taken for the whole batch
+                # at once, as Python numbers, so decoding never touches a tensor per word
+                scores, tags = logits.softmax(-1).max(-1)
+                score_rows, tag_rows = scores.tolist(), tags.tolist()
                 for row, i in enumerate(part):
-                    probs[i] = soft[row, : len(windows[i].input_ids)]
-        by_text: list[list[tuple[_Window, torch.Tensor]]] = [[] for _ in texts]
-        for window, p in zip(windows, probs, strict=True):
-            assert p is not None
-            by_text[window.text].append((window, p))
+                    n = len(windows[i].input_ids)
+                    best[i] = (score_rows[row][:n], tag_rows[row][:n])
+        by_text: list[list[tuple[_Window, _Best]]] = [[] for _ in texts]
+        for window, b in zip(windows, best, strict=True):
+            assert b is not None
+            by_text[window.text].append((window, b))
         return [self._decode(parts) for parts in by_text]
 
     def _windows(self, texts: list[str]) -> list[_Window]:
@@ -148,41 +150,40 @@ class NerModel:
             )
         return windows
 
-    def _decode(self, parts: list[tuple[_Window, torch.Tensor]]) -> Prediction:
+    def _decode(self, parts: list[tuple[_Window, _Best]]) -> Prediction:
         # the best window of each sub-token (by its character offsets): the most context on both sides
-        best: dict[tuple[int, int], tuple[int, int, torch.Tensor]] = {}  # offsets -> (context, word, probs)
-        for window, p in parts:
+        chosen: dict[tuple[int, int], tuple[int, int, float, int]] = {}  # offsets -> (context, word, p, tag)
+        for window, (scores, tags) in parts:
             positions = [k for k, w in enumerate(window.words) if w is not None]
             for rank, k in enumerate(positions):
                 context = min(rank, len(positions) - 1 - rank)
                 key = window.offsets[k]
                 word = window.words[k]
                 assert word is not None
-                if key not in best or context > best[key][0]:
-                    best[key] = (context, word, p[k])
-        words: dict[int, tuple[int, int, torch.Tensor]] = {}  # word -> (start, end, first sub-token's probs)
-        for (start, end), (_, word, p) in sorted(best.items()):
+                if key not in chosen or context > chosen[key][0]:
+                    chosen[key] = (context, word, scores[k], tags[k])
+        words: dict[int, tuple[int, int, float, int]] = {}  # word -> (start, end, first sub-token's p, tag)
+        for (start, end), (_, word, score, tag_id) in sorted(chosen.items()):
             if word not in words:
-                words[word] = (start, end, p)
+                words[word] = (start, end, score, tag_id)
             else:
-                words[word] = (words[word][0], end, words[word][2])
+                words[word] = (words[word][0], end, words[word][2], words[word][3])
         spans: list[Span] = []
         current: list[Any] | None = None  # [start, end, label, [probabilities]]
         least = 1.0
         for word in sorted(words):
-            start, end, p = words[word]
-            score, index = p.max(-1)
-            least = min(least, float(score))
-            tag = self.id2label[int(index)]
+            start, end, score, tag_id = words[word]
+            least = min(least, score)
+            tag = self.id2label[tag_id]
             kind, _, label = tag.partition("-") if tag != "O" else ("O", "", "")
             if kind == "I" and current is not None and current[2] == label:
-                current[1], current[3] = end, [*current[3], float(score)]
+                current[1], current[3] = end, [*current[3], score]
                 continue
             if current is not None:
                 spans.append(_span(current))
                 current = None
             if kind in ("B", "I") and label:
-                current = [start, end, label, [float(score)]]
+                current = [start, end, label, [score]]
         if current is not None:
             spans.append(_span(current))
         return Prediction(spans, round(1.0 - least, 4) if words else 0.0)

@@ -1,0 +1,92 @@
+"""`annotate.argilla.inference.NerModel`: decoding on hand-made windows, and the real tiny model's answers
+the same whatever the batch size or the window length."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotate.argilla.inference import NerModel, _Window
+from run_factory.tiny import cached_tiny_run
+
+ID2LABEL = {0: "O", 1: "B-FARMACO", 2: "I-FARMACO", 3: "B-PROTEINA", 4: "I-PROTEINA"}
+TEXT = "Se pauta metformina retard y ECA."
+
+
+def bare_model() -> NerModel:
+    model = NerModel.__new__(NerModel)
+    model.id2label = ID2LABEL
+    return model
+
+
+def window(words: list[int | None], offsets: list[tuple[int, int]]) -> _Window:
+    return _Window(text=0, input_ids=[0] * len(words), offsets=offsets, words=words)
+
+
+def test_decode_joins_b_and_i_words_and_takes_the_least_sure_word() -> None:
+    # [CLS] Se pauta metformina retard y ECA [SEP]; "metformina" is two sub-tokens (its first one decides)
+    offsets = [(0, 0), (0, 2), (3, 8), (9, 14), (14, 19), (20, 26), (27, 28), (29, 32), (0, 0)]
+    words = [None, 0, 1, 2, 2, 3, 4, 5, None]
+    scores = [1.0, 0.99, 0.98, 0.9, 0.2, 0.7, 0.95, 0.6, 1.0]
+    tags = [0, 0, 0, 1, 0, 2, 0, 3, 0]
+    prediction = bare_model()._decode([(window(words, offsets), (scores, tags))])
+    assert prediction.spans == [(9, 26, "FARMACO", 0.8), (29, 32, "PROTEINA", 0.6)]
+    assert TEXT[9:26] == "metformina retard" and TEXT[29:32] == "ECA"
+    assert prediction.uncertainty == pytest.approx(0.4)  # "ECA" at 0.6; the second sub-token is not a word
+
+
+def test_decode_an_i_after_another_type_starts_an_entity_and_no_words_is_sure() -> None:
+    offsets = [(0, 2), (3, 8), (9, 19)]
+    prediction = bare_model()._decode([(window([0, 1, 2], offsets), ([0.9, 0.8, 0.7], [1, 4, 4]))])
+    assert [s[:3] for s in prediction.spans] == [(0, 2, "FARMACO"), (3, 19, "PROTEINA")]
+    empty = bare_model()._decode([(window([None, None], [(0, 0), (0, 0)]), ([1.0, 1.0], [0, 0]))])
+    assert empty.spans == [] and empty.uncertainty == 0.0
+
+
+def test_decode_takes_each_sub_token_from_the_window_where_it_has_most_context() -> None:
+    # two windows share words 1 and 2: word 1 is central in the first, word 2 in the second
+    offsets = [(0, 2), (3, 8), (9, 19), (20, 26)]
+    first = window([0, 1, 2, None], [*offsets[:3], (0, 0)])
+    second = window([None, 1, 2, 3], [(0, 0), *offsets[1:]])
+    prediction = bare_model()._decode(
+        [
+            (first, ([0.9, 0.9, 0.5, 1.0], [0, 1, 0, 0])),  # word 2 at the edge: O, unsure
+            (second, ([1.0, 0.6, 0.8, 0.9], [0, 0, 2, 0])),  # word 1 at the edge: O, unsure
+        ]
+    )
+    assert prediction.spans == [(3, 19, "FARMACO", 0.85)]
+    assert prediction.uncertainty == pytest.approx(0.2)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> NerModel:
+    run = cached_tiny_run(tmp_path_factory.getbasetemp() / "demo-tiny-run")
+    return NerModel.load(Path(run.model("ner")))
+
+
+def texts() -> list[str]:
+    sample = Path(__file__).resolve().parents[1] / "annotate" / "sample" / "brat"
+    return [p.read_text(encoding="utf-8") for p in sorted(sample.rglob("*.txt"))][:6] + ["", "metformina"]
+
+
+def test_batch_size_changes_nothing(tiny: NerModel) -> None:
+    one, many = tiny.predict(texts(), batch_size=1), tiny.predict(texts(), batch_size=32)
+    assert [[s[:3] for s in p.spans] for p in one] == [[s[:3] for s in p.spans] for p in many]
+    for a, b in zip(one, many, strict=True):
+        assert a.uncertainty == pytest.approx(b.uncertainty, abs=1e-3)
+        assert [s[3] for s in a.spans] == pytest.approx([s[3] for s in b.spans], abs=1e-3)
+    assert any(p.spans for p in many), "the tiny model finds some drug names in the sample"
+    assert many[-2].spans == [] and many[-2].uncertainty == 0.0
+
+
+def test_long_texts_are_windowed_and_every_span_is_inside_its_text(tiny: NerModel) -> None:
+    long = texts()[0] * 4
+    windows = tiny._windows([long])
+    assert len(windows) > 1, "the tiny model's 64-token limit cuts a long text into windows"
+    (prediction,) = tiny.predict([long])
+    starts = [s[0] for s in prediction.spans]
+    assert starts == sorted(starts)
+    for start, end, label, score in prediction.spans:
+        assert 0 <= start < end <= len(long) and label in tiny.labels and 0.0 <= score <= 1.0
+        assert long[start:end].strip() == long[start:end]
