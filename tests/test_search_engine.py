@@ -744,3 +744,72 @@ def test_queue_ignores_priority_values_without_the_property(corpus: Corpus) -> N
     queues = [corpus.search("sin-prioridad", UI_QUEUE, user=user, limit=200)[1] for user in ANNOTATORS]
     assert all(sorted(q) == sorted(PRIORITIES) for q in queues)
     assert not any(q[:20] == BY_PRIORITY for q in queues) and len({tuple(q) for q in queues}) > 1
+
+
+# Remembered totals (memo.py) ---------------------------------------------------------------------------
+
+
+def test_totals_and_probes_follow_every_kind_of_write_at_once(corpus: Corpus) -> None:
+    """Totals and metadata probes are remembered while a dataset is unchanged: each kind of write (new
+    record, metadata update, delete, response, suggestion) must show in the very next search."""
+    http = corpus.http
+    dataset, questions = _create_dataset(
+        http, corpus.workspace, "cambios", ["texto"], {"servicio": "terms", "edad": "integer"}, None
+    )
+    corpus.datasets["cambios"] = dataset
+    items = [
+        {
+            "external_id": f"c{i}",
+            "fields": {"texto": f"Registro {i}."},
+            "metadata": {"servicio": "cardiologia" if i % 2 else "pediatria", "edad": 50 + i},
+        }
+        for i in range(6)
+    ]
+    _add_records(corpus, "cambios", items)
+    ids = corpus.ids["cambios"]
+    both = filters(  # two metadata filters: SQLite counts them by intersecting their indexes
+        terms("metadata", ["cardiologia"], metadata_property="servicio"),
+        range_("metadata", 40, 70, metadata_property="edad"),
+    )
+    pending = filters(terms("response", ["pending"], property="status"))
+    suggested = filters(terms("suggestion", ["si"], question="relevante", property="value"))
+    # ascending: SQLite puts NULL first, so a stale "no record lacks edad" would show c6 first
+    by_age = {"sort": [{"scope": {"entity": "metadata", "metadata_property": "edad"}, "order": "asc"}]}
+    for _ in range(2):  # the second time from what the first one counted
+        assert corpus.search("cambios", both, me=False) == (3, ["c1", "c3", "c5"])
+        assert corpus.search("cambios", pending, user="ana")[0] == 6
+        assert corpus.search("cambios", suggested, me=False)[0] == 0
+        assert corpus.search("cambios", by_age, me=False)[1][0] == "c0"
+
+    _add_records(corpus, "cambios", [{"external_id": "c6", "fields": {"texto": "Sin edad."}}])
+    assert corpus.search("cambios", by_age, me=False)[1][-1] == "c6"  # missing last: a new fact
+    assert corpus.search("cambios", pending, user="ana")[0] == 7
+    _add_records(
+        corpus,
+        "cambios",
+        [
+            {
+                "external_id": "c7",
+                "fields": {"texto": "Nuevo."},
+                "metadata": {"servicio": "cardiologia", "edad": 60},
+            }
+        ],
+    )
+    assert corpus.search("cambios", both, me=False) == (4, ["c1", "c3", "c5", "c7"])
+
+    _json(
+        http.patch(f"/api/v1/records/{ids['c3']}", json={"metadata": {"servicio": "pediatria", "edad": 53}})
+    )
+    assert corpus.search("cambios", both, me=False) == (3, ["c1", "c5", "c7"])
+
+    deleted = http.delete(f"/api/v1/datasets/{dataset}/records", params={"ids": ids["c5"]})
+    assert deleted.status_code == 204, deleted.text
+    assert corpus.search("cambios", both, me=False) == (2, ["c1", "c7"])
+
+    answer = {"values": {"relevante": {"value": "si"}}, "status": "submitted"}
+    _json(corpus.users["ana"].post(f"/api/v1/records/{ids['c1']}/responses", json=answer))
+    assert corpus.search("cambios", pending, user="ana")[0] == 6  # 7 records left, one answered
+
+    suggestion = {"question_id": questions["relevante"], "value": "si", "agent": "modelo"}
+    _json(http.put(f"/api/v1/records/{ids['c0']}/suggestions", json=suggestion))
+    assert corpus.search("cambios", suggested, me=False) == (1, ["c0"])

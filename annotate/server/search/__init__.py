@@ -24,6 +24,7 @@ copy of the records, nothing to rebuild after a crash. Modules:
     metrics.py         progress and metadata metrics     vectors.py   k-NN + vector cache
     vector_store.py    the vector cache's file, so a restart needs no rebuild
     queue.py           the annotation queue's order (and its head, read page by page)
+    memo.py            exact totals and metadata probes remembered until the dataset changes
     schema.py          idempotent creation of the index, triggers and extra indexes
 
 `ensure_schema(argilla_server.database.sync_engine)` runs that set-up eagerly (the first

@@ -2,7 +2,8 @@
 
 Registered as "sql" (select it with ARGILLA_SEARCH_ENGINE=sql). There is no second copy of
 the records: searches read records, responses, suggestions and vectors with SQL, so the
-index/update/delete hooks Argilla calls after every write have nothing to do. The one
+index/update/delete hooks Argilla calls after every write only tell `memo.py` that the
+dataset changed (what searches remember of it, exact totals above all, is counted again). The one
 derived structure, the full-text index, lives in the same database and is maintained by
 triggers inside the writing transactions (see text_sqlite.py / text_postgres.py); it and
 the extra indexes are checked once per process by `schema.ensure` when the first engine
@@ -40,7 +41,7 @@ from argilla_server.search_engine.base import (
 from sqlalchemy import Engine, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import metrics, records_query, schema, sessions, vectors
+from . import memo, metrics, records_query, schema, sessions, vectors
 from .context import load_context
 from .dialect import Dialect, dialect_named
 from .plan import make_plan
@@ -114,6 +115,7 @@ class SQLSearchEngine(SearchEngine):
         async with self._db() as db:
             await schema.drop_dataset_indexes(db, self.dialect, dataset.id)
             await db.commit()
+            await memo.bump(db, dataset.id)
 
     async def configure_metadata_property(
         self, dataset: Dataset, metadata_property: MetadataProperty
@@ -131,28 +133,40 @@ class SQLSearchEngine(SearchEngine):
     async def configure_index_vectors(self, vector_settings: VectorSettings) -> None:
         pass
 
-    # Writes: the records, responses and suggestions are already committed; nothing to copy.
+    # Writes: the records, responses and suggestions are already committed; nothing to copy. Each one
+    # moves its dataset's generation, so that searches count it again (memo.py).
 
     async def index_records(self, dataset: Dataset, records: Iterable[Record]) -> None:
         vectors.WARMER.written(dataset.id)  # the server reads their vectors in the background
+        await self._written(dataset.id)
 
     async def partial_record_update(self, record: Record, **update) -> None:
-        pass
+        await self._written(record.dataset_id)
 
     async def delete_records(self, dataset: Dataset, records: Iterable[Record]) -> None:
-        pass
+        await self._written(dataset.id)
 
     async def update_record_response(self, response: Response) -> None:
-        pass
+        await self._written_record(response.record_id)
 
     async def delete_record_response(self, response: Response) -> None:
-        pass
+        await self._written_record(response.record_id)
 
     async def update_record_suggestion(self, suggestion: Suggestion) -> None:
-        pass
+        await self._written_record(suggestion.record_id)
 
     async def delete_record_suggestion(self, suggestion: Suggestion) -> None:
-        pass
+        await self._written_record(suggestion.record_id)
+
+    async def _written(self, dataset_id: UUID) -> None:
+        async with self._db() as db:
+            await memo.bump(db, dataset_id)
+
+    async def _written_record(self, record_id: UUID) -> None:
+        async with self._db() as db:
+            dataset_id = await db.scalar(select(Record.dataset_id).where(Record.id == record_id))
+            if dataset_id is not None:  # a deleted record: delete_records moved its dataset already
+                await memo.bump(db, dataset_id)
 
     # Reads.
 

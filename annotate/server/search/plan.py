@@ -10,7 +10,8 @@ indexes (each an index seek, well under a millisecond):
 - whether a terms property holds list values anywhere in the dataset (if not, a terms
   filter is a plain IN on the index), and whether the sort key is missing on some records
   (if not, the sort needs no "missing last" handling and the index gives the order).
-PostgreSQL ignores the index choice (its planner has statistics) but uses the facts.
+PostgreSQL ignores the index choice (its planner has statistics) but uses the facts. A probe that
+finds nothing reads the whole index, so the facts are remembered until the dataset changes (memo.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from . import schema
+from . import memo, schema
 from .context import DatasetContext
 
 SMALL_RESULT = 2000
@@ -123,4 +124,4 @@ async def _probe(db: AsyncSession, ctx: DatasetContext, name: str, numeric: bool
     statement = select(literal(1)).select_from(Record).where(ctx.dataset_id_equals(Record.dataset_id))
     statement = statement.where(holds(value, sql)).limit(1)
     index = await _index(db, ctx, name, numeric)
-    return (await db.scalar(sql.with_index(statement, index))) is not None
+    return (await memo.scalar(db, ctx.dataset_id, sql.with_index(statement, index))) is not None

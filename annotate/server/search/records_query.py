@@ -27,7 +27,7 @@ from sqlalchemy import Float, Select, and_, func, intersect, literal, literal_co
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from . import filters, queue, sorting
+from . import filters, memo, queue, sorting
 from .context import DatasetContext
 from .plan import Plan, make_plan
 from .text_search import TextMatch, text_match
@@ -197,20 +197,23 @@ def _insertion_order() -> list[ColumnElement]:
 
 
 async def _count(db: AsyncSession, ctx: DatasetContext, plan: Plan, matching: Select, *extra) -> int:
+    """The exact number of matches: counted once per question while the dataset is unchanged (memo.py)."""
     if plan.intersect and not extra:
-        return await _count_intersection(db, ctx, plan)
-    counting = matching.with_only_columns(func.count(), maintain_column_froms=True).where(*extra)
-    return int(await db.scalar(ctx.dialect.sql.with_index(counting, plan.count_index)))
+        counting = _intersection_count(ctx, plan)
+    else:
+        counting = matching.with_only_columns(func.count(), maintain_column_froms=True).where(*extra)
+        counting = ctx.dialect.sql.with_index(counting, plan.count_index)
+    return int(await memo.scalar(db, ctx.dataset_id, counting))
 
 
-async def _count_intersection(db: AsyncSession, ctx: DatasetContext, plan: Plan) -> int:
+def _intersection_count(ctx: DatasetContext, plan: Plan) -> Select:
     """count(*) of the intersection of the row ids each metadata index yields (SQLite)."""
     row_id = literal_column("records.rowid")
     parts = [
         ctx.dialect.sql.with_index(select(row_id).where(matching_condition(ctx, filter)), index)
         for index, filter in plan.intersect
     ]
-    return int(await db.scalar(select(func.count()).select_from(intersect(*parts).subquery())))
+    return select(func.count()).select_from(intersect(*parts).subquery())
 
 
 async def _sorted_by_metadata(

@@ -8,6 +8,7 @@ start together do not race:
   `records` (one-time backfill) when it is missing, when one of its triggers is missing
   (e.g. a migration recreated `records`), or when SCHEMA_VERSION changes; otherwise left
   alone, since its triggers keep it exact.
+- the table of each dataset's write generation (`memo.py`: what searches remember is kept until it moves);
 - extra indexes (names start with annotate_search_):
     records(dataset_id, status, id)    pending queue: filter + per-user order, count
     records(dataset_id, id)            per-user order over all statuses
@@ -35,6 +36,7 @@ from argilla_server.models import Dataset, MetadataProperty
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from . import memo
 from .dialect import Dialect, dialect_named
 
 SCHEMA_VERSION = "2"
@@ -79,6 +81,7 @@ def ensure_now(sync_engine: Engine) -> None:
         conn.exec_driver_sql(
             f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)"
         )
+        conn.exec_driver_sql(memo.CREATE_TABLE)
         if _stored_version(conn) != SCHEMA_VERSION or not _text_index_intact(conn, dialect):
             _LOGGER.info("Building the full-text index of the sql search engine (one-time backfill)")
             for statement in _text_ddl(conn, dialect):
