@@ -517,6 +517,16 @@ def test_per_user_order_is_stable_paged_and_differs_between_users(corpus: Corpus
     assert len(set(orders.values())) > 1
 
 
+def test_a_users_other_views_follow_their_walk(corpus: Corpus) -> None:
+    """Submitted, draft or discarded records (not the queue) come in the user's walk, paged alike."""
+    walk = corpus.search("clinico", user="ana")[1]
+    answered = filters(terms("response", ["submitted", "draft", "discarded"], property="status"))
+    total, names = corpus.search("clinico", answered, user="ana")
+    assert total == 4 and names == [name for name in walk if name in {"r0", "r1", "r2", "r3"}]
+    pages = [corpus.search("clinico", answered, user="ana", offset=offset, limit=3)[1] for offset in (0, 3)]
+    assert pages[0] + pages[1] == names
+
+
 RECORDS_IN_QUEUE = 200
 UI_QUEUE = filters(  # what the Argilla UI asks for an annotator's queue: no sort
     terms("response", ["pending"], property="status"), terms("record", ["pending"], property="status")

@@ -148,12 +148,16 @@ def _response(filter: Filter, scope: ResponseFilterScope, ctx: DatasetContext) -
     raise ValueError(f"Cannot process filter scope {scope!r}")
 
 
-def _user_responses(scope: ResponseFilterScope, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+def _user_responses(
+    scope: ResponseFilterScope, ctx: DatasetContext, *conditions: ColumnElement[bool]
+) -> ColumnElement[bool]:
     """The record has a response (of the scope's user, if any) meeting `conditions`. With a user,
-    the user's responses drive (responses(user_id, status, record_id) index); without one, a
-    probe per record."""
-    if scope.user is not None:
+    the user's responses drive (responses(user_id, status, record_id) index); without one, or in a
+    page read in index order (`ctx.walking`), a probe per record."""
+    if scope.user is not None and not ctx.walking:
         return Record.id.in_(select(Response.record_id).where(Response.user_id == scope.user.id, *conditions))
+    if scope.user is not None:
+        conditions = (Response.user_id == scope.user.id, *conditions)
     return exists(select(literal(1)).where(Response.record_id == Record.id, *conditions))
 
 
@@ -166,7 +170,7 @@ def _response_values(filter: Filter, scope: ResponseFilterScope, ctx: DatasetCon
         condition = sql.any_between(Response.values, keys, _number(filter.ge), _number(filter.le))
     else:
         raise ValueError(f"Cannot process filter {filter!r}")
-    return _user_responses(scope, condition)
+    return _user_responses(scope, ctx, condition)
 
 
 def _response_status(
@@ -180,7 +184,7 @@ def _response_status(
         conditions.append(~_has_response(scope))
     if statuses:
         status = Response.status if scope.user is not None else ctx.dialect.sql.no_index(Response.status)
-        conditions.append(_user_responses(scope, status.in_(statuses)))
+        conditions.append(_user_responses(scope, ctx, status.in_(statuses)))
     if not values:
         return _has_response(scope) if scope.user is not None else true()
     return or_(*conditions) if conditions else false()

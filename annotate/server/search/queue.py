@@ -23,6 +23,9 @@ annotator picks one; the server passes the current user's id. Such a search is a
    order unrelated to content or insertion), upwards or downwards, starting at a pivot and wrapping
    around; pivot and direction come from a hash of the user id, so first records are as spread as
    random picks. (A hash of user id + record id would need an SQL hash function SQLite lacks.)
+A user's other searches (/me without text or sort, not asking for pending records: their submitted,
+draft or discarded records) follow the user's walk alone (rule 3): expected answers only matter for
+work still to do, and without them a page is read in index order and stops after itself.
 Leases live in the server process's memory (argilla-server runs one): a restart forgets them, which
 only costs a little spreading, never a record. They change the order, never what a queue holds.
 """
@@ -110,6 +113,14 @@ def queue_order(
     return [expected_answers(held).asc(), *by_priority, case((first_lap, 0), else_=1).asc(), walk]
 
 
+def walk_laps(user_id: UUID | str) -> list[tuple[ColumnElement[bool], ColumnElement]]:
+    """The user's walk through the ids as two laps, (condition, ORDER BY) each, read in index order."""
+    pivot, downwards = user_walk(user_id)
+    if downwards:
+        return [(Record.id <= pivot, Record.id.desc()), (Record.id > pivot, Record.id.desc())]
+    return [(Record.id >= pivot, Record.id.asc()), (Record.id < pivot, Record.id.asc())]
+
+
 def head_laps(
     user_id: UUID | str, held: Counter[UUID], priority: ColumnElement | None = None
 ) -> list[tuple[ColumnElement[bool], list[ColumnElement]]]:
@@ -118,16 +129,12 @@ def head_laps(
     of ids read in index order, so a page of the head costs its own rows, not the dataset's. With a
     `priority`, the records that have one come first, highest first (ties in the user's walk): a lap
     read in the order of the property's metadata index."""
-    pivot, downwards = user_walk(user_id)
     statuses = [ResponseStatus.submitted, ResponseStatus.draft]
     answered = exists(
         select(literal(1)).where(Response.record_id == Record.id, Response.status.in_(statuses))
     )
     free = [~answered, *([Record.id.not_in(list(held))] if held else [])]
-    if downwards:
-        laps = [(Record.id <= pivot, Record.id.desc()), (Record.id > pivot, Record.id.desc())]
-    else:
-        laps = [(Record.id >= pivot, Record.id.asc()), (Record.id < pivot, Record.id.asc())]
+    laps = walk_laps(user_id)
     if priority is None:
         return [(and_(*free, lap), [order]) for lap, order in laps]
     first_lap = case((laps[0][0], 0), else_=1).asc()

@@ -6,9 +6,10 @@ Order of the page, as Elasticsearch's engine orders it:
 - else a user (the /me endpoints): the annotation queue, see below;
 - else insertion order (inserted_at, then id).
 
-Per-user order: the annotation queue (a /me search without text or sort), see `queue.py`. A
-pending page (the UI's queue) is read from the head of the queue when it can (`_queue_head`). A
-dataset with the queue priority property (`queue.PRIORITY_PROPERTY`) orders each queue's ties by it.
+Per-user order (a /me search without text or sort), see `queue.py`: a pending search is the
+annotation queue, read from the head of the queue when it can (`_walked`); a dataset with the queue
+priority property (`queue.PRIORITY_PROPERTY`) orders each queue's ties by it. Any other /me search
+(submitted, draft, discarded records) follows the user's walk, read in index order (`_walked`).
 
 Metadata. Filters and sorts on metadata read the per-dataset expression indexes of
 `schema.py`; `plan.py` decides which one drives each query.
@@ -17,7 +18,6 @@ Metadata. Filters and sorts on metadata read the per-dataset expression indexes 
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from uuid import UUID
 
 from argilla_server.enums import MetadataPropertyType
@@ -116,49 +116,57 @@ async def _queue_page(
     limit: int,
     user_id: UUID | str,
 ) -> SearchResponses:
-    """A page of the user's queue; the records of a pending page a person opens are leased to them."""
+    """A page of the user's queue (a pending search), else of the user's walk (queue.py); the record
+    shown first of a pending page a person opens is leased to them."""
+    if not queue.asks_pending(filter):
+        laps = [(condition, [order]) for condition, order in queue.walk_laps(user_id)]
+        page = await _walked(db, ctx, plan, matching, filter, laps, offset, limit, complete=True)
+        assert page is not None  # the two laps hold every record
+        return page
     held = queue.LEASES.others(ctx.dataset_id, user_id, queue.now())
     priority = _queue_priority(ctx)
-    page = None
-    if queue.asks_pending(filter):
-        page = await _queue_head(db, ctx, plan, matching, filter, user_id, held, priority, offset, limit)
+    head = queue.head_laps(user_id, held, priority)
+    page = await _walked(db, ctx, plan, matching, filter, head, offset, limit, complete=False)
     if page is None:
         order = queue.queue_order(user_id, held, priority)
         page = await _fully_sorted(db, ctx, plan, matching, order, offset, limit)
-    if queue.asks_pending(filter) and queue.is_page_for_a_person(offset, limit):
+    if queue.is_page_for_a_person(offset, limit):
         queue.LEASES.hold(ctx.dataset_id, user_id, [item.record_id for item in page.items], queue.now())
     return page
 
 
-async def _queue_head(
+async def _walked(
     db: AsyncSession,
     ctx: DatasetContext,
     plan: Plan,
     matching: Select,
     filter: Filter | None,
-    user_id: UUID | str,
-    held: Counter[UUID],
-    priority: ColumnElement | None,
+    laps: list[tuple[ColumnElement[bool], list[ColumnElement]]],
     offset: int,
     limit: int,
+    complete: bool,
 ) -> SearchResponses | None:
-    """A pending page served from the head of the queue (records expected to get no answer), read
-    in the user's walk and stopped after the page; None when the head is too short for it, and the
-    whole queue has to be sorted. While most records await their first answer (most of a project),
-    this costs the page and the count instead of sorting every pending record."""
+    """A page read lap by lap in index order, stopped once full (filters on related rows probed per
+    record): the cost of the page, not of the dataset. The head of a pending queue (records expected to
+    get no answer) may be too short for the page: then None, and the whole queue has to be sorted.
+    While most records await their first answer (most of a project), a pending page costs the page and
+    the count instead of sorting every pending record. With `complete` laps (they hold every record),
+    running out of rows is the end of the results."""
     wanted = offset + limit
     if limit <= 0:
-        return None
+        return SearchResponses(items=[], total=await _count(db, ctx, plan, matching)) if complete else None
     walk = select(Record.id, literal(MATCH_ALL_SCORE, Float).label("score"))
     walk = walk.where(matching_condition(dataclasses.replace(ctx, walking=True), filter))
     rows: list = []
-    for condition, order in queue.head_laps(user_id, held, priority):
+    for condition, order in laps:
         lap = walk.where(condition).order_by(*order).limit(wanted - len(rows))
         rows += (await db.execute(lap)).all()
         if len(rows) >= wanted:
-            total = await _count(db, ctx, plan, matching)
-            return SearchResponses(items=[_item(row.id, row.score) for row in rows[offset:]], total=total)
-    return None
+            break
+    if len(rows) < wanted and not complete:
+        return None
+    total = await _count(db, ctx, plan, matching)
+    return SearchResponses(items=[_item(row.id, row.score) for row in rows[offset:]], total=total)
 
 
 def _queue_priority(ctx: DatasetContext) -> ColumnElement | None:
