@@ -11,6 +11,7 @@ from notebooks.errors import ModelUnavailableError, NotebookInputError
 from notebooks.instruct import model as llm
 from notebooks.instruct.data import (
     IGNORE,
+    balance_empty,
     encode,
     encode_split,
     generation_prompts,
@@ -154,3 +155,23 @@ def test_a_broken_gguf_stops_in_one_line_and_leaves_no_folder(tmp_path: Path, mo
     with pytest.raises(ModelUnavailableError, match="roto.gguf: transformers cannot load this GGUF file"):
         choose_causal_model(str(bad), allow_fallback=False)
     assert list((tmp_path / "cache" / "gguf").iterdir()) == []
+
+
+def test_balance_empty_cuts_only_extraction_answers_naming_nothing() -> None:
+    from datasets import Dataset
+
+    rows = (
+        [{"task": "extraccion", "output": "ninguna"}] * 60
+        + [{"task": "extraccion_etiqueta", "output": "ninguna"}] * 20
+        + [{"task": "extraccion", "output": "FARMACO: metformina"}] * 20
+        + [{"task": "mencion", "output": "no"}] * 30  # not extraction: always kept
+    )
+    train = Dataset.from_list([{**row, "id": str(i)} for i, row in enumerate(rows)])
+    kept, dropped = balance_empty(train, 0.3, seed=0)
+    empty = [r for r in kept if r["task"].startswith("extraccion") and r["output"] == "ninguna"]
+    assert (len(empty), dropped) == (8, 72)  # 8 / (20 + 8) <= 0.3 < 9 / 29
+    assert sum(r["task"] == "mencion" for r in kept) == 30 and len(kept) == 130 - 72
+    assert [r["id"] for r in kept] == sorted((r["id"] for r in kept), key=int)  # order kept
+    assert balance_empty(train, 0.3, seed=0)[0]["id"] == kept["id"]  # seeded
+    assert balance_empty(train, None, seed=0) == (train, 0) and balance_empty(train, 1.0, seed=0)[1] == 0
+    assert balance_empty(train, 0.0, seed=0)[1] == 80
