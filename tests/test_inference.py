@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from run_factory.tiny import cached_tiny_run
 
 from annotate.argilla.inference import NerModel, _Window
-from run_factory.tiny import cached_tiny_run
 
 ID2LABEL = {0: "O", 1: "B-FARMACO", 2: "I-FARMACO", 3: "B-PROTEINA", 4: "I-PROTEINA"}
 TEXT = "Se pauta metformina retard y ECA."
