@@ -145,6 +145,7 @@ class CountingCollator:
 
 
 def trainer_for(model, tokenizer, dataset, steps: int, batch: int, naive: bool, max_length: int):
+    from train import QUIET  # bench/train.py: TrainingArguments of a timed training
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
 
     collator = CountingCollator(
@@ -161,13 +162,9 @@ def trainer_for(model, tokenizer, dataset, steps: int, batch: int, naive: bool, 
         learning_rate=1e-3,
         per_device_train_batch_size=batch,
         train_sampling_strategy="random" if naive else "group_by_length",
-        save_strategy="no",
-        report_to="none",
-        disable_tqdm=True,
-        log_level="error",
-        dataloader_pin_memory=False,
         dataloader_num_workers=0,  # the collator runs here, once per batch trained on
         seed=0,
+        **QUIET,
     )
     trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator)
     return trainer, collator
