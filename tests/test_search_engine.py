@@ -756,6 +756,26 @@ def test_queue_ignores_priority_values_without_the_property(corpus: Corpus) -> N
     assert not any(q[:20] == BY_PRIORITY for q in queues) and len({tuple(q) for q in queues}) > 1
 
 
+def test_a_settings_change_shows_in_the_very_next_search(corpus: Corpus) -> None:
+    """A search keeps the dataset's settings while their fingerprint (count and latest update of its
+    questions, metadata properties and fields) stays: adding the queue priority property must order
+    the very next queue by it, and deleting it (Argilla tells the engine nothing then) must not."""
+    _priority_dataset(corpus, "ajustes", PRIORITIES, defined=False)
+    dataset = corpus.datasets["ajustes"]
+    before = corpus.search("ajustes", UI_QUEUE, user="ana", limit=200)[1]
+    assert before[:20] != BY_PRIORITY
+    created = _json(
+        corpus.http.post(
+            f"/api/v1/datasets/{dataset}/metadata-properties",
+            json={"name": PRIORITY, "title": PRIORITY, "settings": {"type": "float"}},
+        )
+    )
+    assert corpus.search("ajustes", UI_QUEUE, user="ana", limit=200)[1][:20] == BY_PRIORITY
+    deleted = corpus.http.delete(f"/api/v1/metadata-properties/{created['id']}")
+    assert deleted.status_code == 200, deleted.text
+    assert corpus.search("ajustes", UI_QUEUE, user="ana", limit=200)[1] == before
+
+
 # Remembered totals (memo.py) ---------------------------------------------------------------------------
 
 

@@ -9,8 +9,9 @@ per statement, and reused while the dataset's *generation* has not moved.
 The generation is a counter per dataset in the database (table GENERATIONS), bumped by the engine's
 write hooks (`bump`), which Argilla calls after committing every write of records, responses,
 suggestions and record status, in whichever process wrote (server or worker). A search reads the
-generation before it counts, so a count can only be newer than the generation it is kept under,
-never older: a write that lands between the two makes the next search count again. As a safety net
+generation once, before anything else (`context.load_context`, in the same round trip as its
+settings), so a count can only be newer than the generation it is kept under, never older: a write
+that lands between the two makes the next search count again. As a safety net
 (a failed bump, a write that reaches the database without Argilla's hooks) an entry is never used
 after MAX_AGE_S; Elasticsearch itself shows writes only after its refresh (1 s by default).
 """
@@ -21,6 +22,7 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 from uuid import UUID
 
@@ -42,10 +44,10 @@ class Memo:
 
     def __init__(self, max_entries: int = MAX_ENTRIES, max_age_s: float = MAX_AGE_S) -> None:
         self.max_entries, self.max_age_s = max_entries, max_age_s
-        self._entries: OrderedDict[tuple[str, str], tuple[int, float, Any]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, Hashable], tuple[int, float, Any]] = OrderedDict()
         self.hits = self.misses = 0
 
-    def get(self, key: tuple[str, str], generation: int, now: float) -> tuple[bool, Any]:
+    def get(self, key: tuple[str, Hashable], generation: int, now: float) -> tuple[bool, Any]:
         entry = self._entries.get(key)
         if entry is None or entry[0] != generation or now - entry[1] > self.max_age_s:
             self.misses += 1
@@ -54,7 +56,7 @@ class Memo:
         self.hits += 1
         return True, entry[2]
 
-    def put(self, key: tuple[str, str], generation: int, now: float, value: Any) -> None:
+    def put(self, key: tuple[str, Hashable], generation: int, now: float, value: Any) -> None:
         self._entries[key] = (generation, now, value)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
@@ -72,28 +74,28 @@ class Memo:
 MEMO = Memo()
 
 
-def statement_key(db: AsyncSession, statement: Executable) -> str:
-    """The SQL and bound values of `statement`: equal for the same question about the same data."""
-    compiled = statement.compile(dialect=db.get_bind().dialect)
-    return f"{compiled.string}\n{sorted((k, repr(v)) for k, v in compiled.params.items())}"
+def statement_key(db: AsyncSession, statement: Executable) -> Hashable:
+    """Equal for the same question about the same data: SQLAlchemy's own cache key of the statement (its
+    structure, literal SQL included, as SQLAlchemy keys its compiled-statement cache) and its bound
+    values. Compiling the statement to its SQL text gives the same answer at ten times the cost, on
+    every search (it was 40 % of a filtered search's Python time); it remains for statements SQLAlchemy
+    does not cache."""
+    cache_key = statement._generate_cache_key()  # type: ignore[attr-defined]
+    if cache_key is None:
+        compiled = statement.compile(dialect=db.get_bind().dialect)
+        return (compiled.string, tuple(sorted((k, repr(v)) for k, v in compiled.params.items())))
+    return (cache_key.key, tuple(repr(bind.effective_value) for bind in cache_key.bindparams))
 
 
-async def generation(db: AsyncSession, dataset_id: UUID | str) -> int:
-    value = await db.scalar(
-        text(f"SELECT generation FROM {GENERATIONS} WHERE dataset_id = :d"), {"d": str(dataset_id)}
-    )
-    return int(value or 0)
-
-
-async def scalar(db: AsyncSession, dataset_id: UUID | str, statement: Executable) -> Any:
-    """`db.scalar(statement)` about one dataset's records, reused while the dataset is unchanged."""
+async def scalar(db: AsyncSession, dataset_id: UUID | str, generation: int, statement: Executable) -> Any:
+    """`db.scalar(statement)` about one dataset's records, reused while its generation stays `generation`
+    (read by the caller before: see the module's docstring)."""
     key = (str(dataset_id), statement_key(db, statement))
-    current = await generation(db, dataset_id)  # before the statement: see the module's docstring
-    found, value = MEMO.get(key, current, time.monotonic())
+    found, value = MEMO.get(key, generation, time.monotonic())
     if found:
         return value
     value = await db.scalar(statement)
-    MEMO.put(key, current, time.monotonic(), value)
+    MEMO.put(key, generation, time.monotonic(), value)
     return value
 
 

@@ -124,4 +124,5 @@ async def _probe(db: AsyncSession, ctx: DatasetContext, name: str, numeric: bool
     statement = select(literal(1)).select_from(Record).where(ctx.dataset_id_equals(Record.dataset_id))
     statement = statement.where(holds(value, sql)).limit(1)
     index = await _index(db, ctx, name, numeric)
-    return (await memo.scalar(db, ctx.dataset_id, sql.with_index(statement, index))) is not None
+    found = await memo.scalar(db, ctx.dataset_id, ctx.generation, sql.with_index(statement, index))
+    return found is not None
