@@ -22,6 +22,7 @@ from sqlalchemy import Select, String, Uuid, bindparam, column, func, literal_co
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from . import memo
 from .dialect import Dialect
 
 SEARCHABLE_FIELD_TYPES = {"text", "chat", "custom"}
@@ -78,7 +79,7 @@ class _Settings:
 
 SETTINGS_KEPT = 1024  # datasets whose settings a process keeps (least recently searched dropped)
 _SETTINGS: OrderedDict[tuple[UUID, str], tuple[tuple[Any, ...], _Settings]] = OrderedDict()
-_GENERATIONS = table("annotate_search_generations", column("dataset_id"), column("generation"))
+_GENERATIONS = table(memo.GENERATIONS, column("dataset_id"), column("generation"))
 
 
 async def load_context(db: AsyncSession, dataset_id: UUID, dialect: Dialect) -> DatasetContext:

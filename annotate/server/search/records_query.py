@@ -2,7 +2,7 @@
 
 Order of the page, as Elasticsearch's engine orders it:
 - an explicit sort: by its keys, missing values last, ties in insertion order;
-- else a text query: by relevance, highest first;
+- else a text query: by relevance, highest first (the top of the hits, `_counted_page`);
 - else a user (the /me endpoints): the annotation queue, see below;
 - else insertion order (inserted_at, then id).
 
@@ -99,12 +99,9 @@ async def search(
         return await _sorted_by_metadata(db, ctx, plan, matching, sort, offset, limit)
     if sort:
         order = [*sorting.order_by(sort, ctx), *_insertion_order()]
-    elif has_text:
-        relevance = [score.desc(), *_insertion_order()]
-        return await _by_relevance(db, ctx, plan, matching, relevance, offset, limit)
-    else:
-        return await _in_insertion_order(db, ctx, plan, matching, offset, limit)
-    return await _fully_sorted(db, ctx, plan, matching, order, offset, limit)
+        return await _fully_sorted(db, ctx, plan, matching, order, offset, limit)
+    order = [score.desc(), *_insertion_order()] if has_text else _insertion_order()
+    return await _counted_page(db, ctx, plan, matching, order, offset, limit)
 
 
 async def _queue_page(
@@ -181,8 +178,8 @@ def _queue_priority(ctx: DatasetContext) -> ColumnElement | None:
 async def _fully_sorted(
     db: AsyncSession, ctx: DatasetContext, plan: Plan, matching: Select, order: list, offset: int, limit: int
 ) -> SearchResponses:
-    """Pages no index can order (relevance, suggestion or response values): every match is
-    read once anyway, so the total comes from the same pass (count(*) OVER ())."""
+    """Pages no index can order (sorts on suggestion or response values, a queue past its head): every
+    match is read once anyway, so the total comes from the same pass (count(*) OVER ())."""
     page = matching.add_columns(func.count().over().label("total"))
     page = ctx.dialect.sql.with_index(page, plan.count_index).order_by(*order)
     rows = (await db.execute(page.offset(offset).limit(max(limit, 1)))).all()
@@ -190,27 +187,17 @@ async def _fully_sorted(
     return SearchResponses(items=[_item(row.id, row.score) for row in rows[:limit]], total=total)
 
 
-async def _by_relevance(
+async def _counted_page(
     db: AsyncSession, ctx: DatasetContext, plan: Plan, matching: Select, order: list, offset: int, limit: int
 ) -> SearchResponses:
-    """A page of text hits, most relevant first: the total is remembered (memo.py), so the page is the
-    top offset + limit of the hits (SQLite and PostgreSQL keep only those while they sort) instead of
-    every hit sorted and counted again (`count(*) OVER ()`) on each call of the same search."""
+    """The total (remembered: memo.py), then only the page [offset, offset + limit) in `order`: insertion
+    order reads it from an index; relevance keeps the top offset + limit hits while it sorts (SQLite
+    and PostgreSQL both do), instead of sorting and counting every hit (`count(*) OVER ()`) on each
+    call of the same search."""
     total = await _count(db, ctx, plan, matching)
     if limit <= 0 or offset >= total:
         return SearchResponses(items=[], total=total)
     page = ctx.dialect.sql.with_index(matching, plan.count_index).order_by(*order)
-    rows = await db.execute(page.offset(offset).limit(limit))
-    return SearchResponses(items=[_item(row.id, row.score) for row in rows], total=total)
-
-
-async def _in_insertion_order(
-    db: AsyncSession, ctx: DatasetContext, plan: Plan, matching: Select, offset: int, limit: int
-) -> SearchResponses:
-    total = await _count(db, ctx, plan, matching)
-    if limit <= 0 or offset >= total:
-        return SearchResponses(items=[], total=total)
-    page = ctx.dialect.sql.with_index(matching, plan.count_index).order_by(*_insertion_order())
     rows = await db.execute(page.offset(offset).limit(limit))
     return SearchResponses(items=[_item(row.id, row.score) for row in rows], total=total)
 
