@@ -19,11 +19,12 @@
    sentences (the curve between two rounds is read as a straight line).
 2. Suggestion throughput: on the same sentences (records, as `annotate load --segment sentence` makes
    them) and the same trained model, `NerModel.predict` (batched windows sorted by length; in int8 as
-   `annotate suggest` runs it by default, and in float32) vs one transformers token-classification
+   `annotate suggest` runs it by default, in ONNX Runtime; in int8 in PyTorch, its fallback; and in
+   float32) vs one transformers token-classification
    pipeline call per record (what `annotate load --suggestions model:PATH` does). Records/s, best of
    --repeat, interleaved, with torch's threads as `suggest` has them (every core; `--speed-threads`).
-   Target: >= 5x. What int8 costs: both precisions' entity F1 on the test sentences (character spans
-   against the gold), and int8's spans against float32's.
+   Target: >= 5x. What int8 costs: each one's entity F1 on the test sentences (character spans
+   against the gold), and each int8's spans against float32's.
 
 Learning rate and epochs: the fallback's measured defaults (notebooks/ner/fallback_defaults.json) when
 the file exists, else 1e-4 and 3 epochs; `--learning-rate`, `--epochs` win. The defaults were measured on
@@ -370,13 +371,14 @@ def check(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def throughput(
     trainer: Any, tokenizer: Any, texts: list[str], repeat: int, batch: int, lab: Lab
 ) -> dict[str, Any]:
-    """Records/s of batched `NerModel.predict` (int8, `annotate suggest`'s default, and float32) vs one
-    pipeline call per record, same model and texts; and what int8 costs: entity F1 of both precisions
-    on the test sentences (character spans against the gold), and how many of float32's spans int8 finds."""
+    """Records/s of batched `NerModel.predict` (int8 as `annotate suggest` runs it by default, in ONNX
+    Runtime; int8 in PyTorch, its fallback; float32) vs one pipeline call per record, same model and
+    texts; and what int8 costs: entity F1 of each on the test sentences (character spans against the
+    gold), and how many of float32's spans each int8 finds."""
     from transformers import pipeline
 
     exact = ner_model(trainer, tokenizer)
-    paths = {"int8": exact.quantized(), "float32": exact}
+    paths = {"int8": exact.quantized(), "int8-torch": exact.quantized(runtime="torch"), "float32": exact}
     tagger = pipeline(
         "token-classification",
         model=trainer.model,
@@ -384,11 +386,11 @@ def throughput(
         aggregation_strategy="simple",
         device=-1,
     )
-    for model in paths.values():  # warm-up, all three
+    for model in paths.values():  # warm-up, all of them
         model.predict(texts[:8], batch_size=batch)
     for text in texts[:8]:
         tagger(text)
-    runs: dict[str, list[float]] = {"int8": [], "float32": [], "pipeline": []}
+    runs: dict[str, list[float]] = {name: [] for name in [*paths, "pipeline"]}
     outputs: dict[str, list[Any]] = {}
     for _ in range(repeat):
         for name, model in paths.items():
@@ -405,35 +407,37 @@ def throughput(
         "records": len(texts),
         "batch_size": batch,
         "precision": paths["int8"].precision,
+        "runtime": paths["int8"].runtime,
         "batched_records_per_s": round(best["int8"], 1),
+        "torch_int8_records_per_s": round(best["int8-torch"], 1),
         "float32_records_per_s": round(best["float32"], 1),
         "pipeline_records_per_s": round(best["pipeline"], 1),
         "ratio": round(ratio, 2),
+        "torch_int8_ratio": round(best["int8-torch"] / best["pipeline"], 2),
         "float32_ratio": round(best["float32"] / best["pipeline"], 2),
-        "spans": {
-            "int8": sum(len(p.spans) for p in outputs["int8"]),
-            "float32": sum(len(p.spans) for p in outputs["float32"]),
-            "pipeline": sum(len(p) for p in outputs["pipeline"]),
-        },
-        "int8_cost": int8_cost(paths, lab, batch, outputs["float32"], outputs["int8"]),
+        "spans": {name: sum(len(p.spans) for p in outputs[name]) for name in paths}
+        | {"pipeline": sum(len(p) for p in outputs["pipeline"])},
+        "int8_cost": int8_cost(paths, lab, batch, outputs),
         "runs": {k: [round(v, 1) for v in values] for k, values in runs.items()},
         "target": f">= {TARGET_SPEEDUP:g}x",
         "met": ratio >= TARGET_SPEEDUP,
     }
 
 
-def int8_cost(
-    paths: dict[str, Any], lab: Lab, batch: int, exact: list[Any], close: list[Any]
-) -> dict[str, Any]:
-    """Test entity F1 (character spans vs the gold) of each precision, and int8's agreement with float32."""
+def int8_cost(paths: dict[str, Any], lab: Lab, batch: int, outputs: dict[str, list[Any]]) -> dict[str, Any]:
+    """Test entity F1 (character spans vs the gold) of each way, and each int8's agreement with float32."""
     gold = [gold_spans(row, lab.names) for row in lab.test_rows]
     texts = [row["text"] for row in lab.test_rows]
     f1 = {}
     for name, model in paths.items():
         found = [{s[:3] for s in p.spans} for p in model.predict(texts, batch_size=batch)]
         f1[name] = round(span_f1(gold, found), 4)
-    same = span_f1([{s[:3] for s in p.spans} for p in exact], [{s[:3] for s in p.spans} for p in close])
-    return {"test_f1": f1, "int8_vs_float32_f1": round(same, 4), "test_sentences": len(texts)}
+
+    def spans(name: str) -> list[set[Any]]:
+        return [{s[:3] for s in p.spans} for p in outputs[name]]
+
+    same = {name: round(span_f1(spans("float32"), spans(name)), 4) for name in paths if name != "float32"}
+    return {"test_f1": f1, "vs_float32_f1": same, "test_sentences": len(texts)}
 
 
 def gold_spans(row: dict[str, Any], names: list[str]) -> set[tuple[int, int, str]]:
@@ -509,16 +513,18 @@ def show(rows: list[dict[str, Any]], result: dict[str, Any], speed: dict[str, An
     console.print(f"{result['said']} ({verdict}; target {result['target']})")
     if speed:
         console.print(
-            f"suggestion throughput on {speed['records']} records: batched {speed['precision']} "
-            f"{speed['batched_records_per_s']} records/s (float32 {speed['float32_records_per_s']}) vs one "
+            f"suggestion throughput on {speed['records']} records: batched {speed['precision']} in "
+            f"{speed['runtime']} {speed['batched_records_per_s']} records/s (int8 in PyTorch "
+            f"{speed['torch_int8_records_per_s']}, float32 {speed['float32_records_per_s']}) vs one "
             f"pipeline call per record {speed['pipeline_records_per_s']} records/s = {speed['ratio']}x "
-            f"(float32 {speed['float32_ratio']}x) with {speed['threads']} thread(s) "
+            f"(PyTorch int8 {speed['torch_int8_ratio']}x, float32 {speed['float32_ratio']}x) with "
+            f"{speed['threads']} thread(s) "
             f"({'target met' if speed['met'] else 'target NOT met'}; target {speed['target']})"
         )
         cost = speed["int8_cost"]
         console.print(
             f"what int8 costs: test entity F1 (character spans, {cost['test_sentences']} sentences) "
-            f"{cost['test_f1']}; int8's spans vs float32's: F1 {cost['int8_vs_float32_f1']}"
+            f"{cost['test_f1']}; int8's spans vs float32's: F1 {cost['vs_float32_f1']}"
         )
     console.print(f"load average at the end: {os.getloadavg()} on {os.cpu_count()} cores")
 

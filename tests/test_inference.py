@@ -92,24 +92,89 @@ def test_long_texts_are_windowed_and_every_span_is_inside_its_text(tiny: NerMode
         assert long[start:end].strip() == long[start:end]
 
 
-def test_int8_quantises_the_encoder_only_and_finds_nearly_the_same_spans(tiny: NerModel) -> None:
-    import torch
-
-    quantised = tiny.quantized()
-    if torch.backends.quantized.engine == "none":
-        assert quantised is tiny and quantised.precision == "float32"
-        pytest.skip("this CPU has no quantised engine: int8 stays float32, as checked")
-    assert quantised.precision == "int8" and tiny.precision == "float32", "the float32 model is kept"
-    kinds = {name: type(m).__module__ for name, m in quantised.model.named_modules()}
-    assert "quantized" in kinds[next(n for n in kinds if n.endswith("query"))]
-    assert "quantized" not in kinds["classifier"], "the head stays float32"
-    assert quantised.quantized() is quantised
-    exact, close = tiny.predict(texts()), quantised.predict(texts())
+def close_enough(exact: list, close: list) -> None:
     same = [[s[:3] for s in a.spans] == [s[:3] for s in b.spans] for a, b in zip(exact, close, strict=True)]
     assert sum(same) >= len(same) - 1, "int8 changes the spans of one text at most"
     assert any(b.spans for b in close)
     for a, b in zip(exact, close, strict=True):
         assert a.uncertainty == pytest.approx(b.uncertainty, abs=0.1)
+
+
+def test_int8_in_pytorch_quantises_the_encoder_only_and_finds_nearly_the_same_spans(tiny: NerModel) -> None:
+    import torch
+
+    quantised = tiny.quantized(runtime="torch")
+    if torch.backends.quantized.engine == "none":
+        assert quantised is tiny and quantised.precision == "float32"
+        pytest.skip("this CPU has no quantised engine: int8 stays float32, as checked")
+    assert (quantised.precision, quantised.runtime) == ("int8", "torch")
+    assert tiny.precision == "float32", "the float32 model is kept"
+    kinds = {name: type(m).__module__ for name, m in quantised.model.named_modules()}
+    assert "quantized" in kinds[next(n for n in kinds if n.endswith("query"))]
+    assert "quantized" not in kinds["classifier"], "the head stays float32"
+    assert quantised.quantized() is quantised
+    close_enough(tiny.predict(texts()), quantised.predict(texts()))
+
+
+def test_int8_in_onnx_runtime_is_cached_keeps_the_head_float_and_finds_nearly_the_same_spans(
+    tiny: NerModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onnx
+
+    from annotate.argilla import onnx_int8
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    quantised = tiny.quantized()
+    assert (quantised.precision, quantised.runtime) == ("int8", "onnxruntime"), quantised.runtime_note
+    (cached,) = onnx_int8.cache_dir().iterdir()  # one file, no leftover of the build
+    assert cached == quantised.session.path and cached.name == f"{onnx_int8.fingerprint(tiny.model)}.onnx"
+    nodes = onnx.load(str(cached)).graph.node
+    assert any(n.op_type in ("MatMulInteger", "DynamicQuantizeMatMul") for n in nodes), "the encoder is int8"
+    head = [n for n in nodes if n.name.startswith("/classifier/")]
+    assert head and all(n.op_type in ("MatMul", "Add", "Gemm") for n in head), "the head stays float32"
+    close_enough(tiny.predict(texts()), quantised.predict(texts()))
+    before = cached.stat().st_mtime_ns
+    again = tiny.quantized()  # from the cache: not rebuilt
+    assert again.session.path == cached and cached.stat().st_mtime_ns == before
+    cached.unlink()  # a lost cache rebuilds itself
+    assert tiny.quantized().session.path.exists()
+
+
+def test_int8_falls_back_to_pytorch_when_the_model_does_not_export(
+    tiny: NerModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    from annotate.argilla import onnx_int8
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Exporting the operator 'aten::odd' to ONNX opset 17 is not supported")
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(torch.onnx, "export", refuse)
+    quantised = tiny.quantized()
+    assert not list(onnx_int8.cache_dir().rglob("*")), "nothing half-written in the cache"
+    if torch.backends.quantized.engine != "none":
+        assert (quantised.precision, quantised.runtime) == ("int8", "torch")
+        assert "does not export to ONNX" in quantised.runtime_note and "aten::odd" in quantised.runtime_note
+
+
+def test_batches_hold_at_most_the_rows_and_positions_asked_shortest_first() -> None:
+    from annotate.argilla.inference import _batches
+
+    lengths = [5, 40, 3, 300, 10, 10, 12]
+    windows = [window([0] * n, [(0, 0)] * n) for n in lengths]
+    batches = _batches(windows, rows=3, max_tokens=40)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert [[lengths[i] for i in b] for b in batches] == [[3, 5, 10], [10, 12], [40], [300]]
+    for b in batches:
+        longest = max(lengths[i] for i in b)
+        assert len(b) <= 3 and (len(b) * longest <= 40 or len(b) == 1)
+
+
+def test_max_tokens_changes_nothing(tiny: NerModel) -> None:
+    small, large = tiny.predict(texts(), max_tokens=16), tiny.predict(texts(), max_tokens=4096)
+    assert [[s[:3] for s in p.spans] for p in small] == [[s[:3] for s in p.spans] for p in large]
 
 
 def test_load_refuses_an_unknown_precision(tiny: NerModel) -> None:

@@ -13,12 +13,14 @@ is its first sub-token's best tag; entities are runs of B-X I-X... words (an I-X
 starts an entity too), their span from the first word's start to the last word's end, their score the
 mean probability of their words' tags.
 
-Precision: `int8` (what `annotate suggest` uses on the CPU) replaces the encoder's linear layers by
-dynamically quantised ones (weights int8 once, with a scale per output channel; activations quantised
-per batch; PyTorch's `quantize_dynamic`); the classification head stays float32. On this project's
-2-core CPU it about doubles the records per second of MiniLM; `bench/active.py` measures it and the F1
-it costs next to float32 on the same model (one scale per tensor cost three times as much F1). Where
-the CPU has no quantised engine it stays float32 (`precision` says so).
+Precision: `int8` (what `annotate suggest` uses on the CPU) quantises the encoder's products by a weight
+dynamically (weights int8 once, with a scale per output channel; activations quantised per batch); the
+classification head stays float32. It runs in ONNX Runtime (`onnx_int8`: the model exported once and
+cached), or where that cannot be, in PyTorch (`quantize_dynamic` on the encoder's linear layers);
+`runtime` says which. Measured by `bench/active.py` on PharmaCoNER (MiniLM, 800 sentences, 2 CPU
+cores): ONNX Runtime int8 180 records/s and test F1 0.386, PyTorch int8 136 and 0.367, float32 105
+and 0.383 (one scale per tensor instead of per channel cost three times as much F1). Where the CPU
+has no quantised engine at all it stays float32 (`precision` says so).
 
 Uncertainty of a text (least confidence over words): 1 - min over words of max over tags of p(tag),
 so 0 when the model is sure of every word (entity or not) and up to 1 - 1/tags when it hesitates
@@ -37,6 +39,10 @@ from annotate.errors import ModelNotFoundError, SuggestionError
 Span = tuple[int, int, str, float]
 _Best = tuple[list[float], list[int]]  # per position of a window: its best tag's probability, and that tag
 STRIDE = 32  # sub-tokens shared by consecutive windows of a long text
+# positions per forward pass: on 2 CPU cores MiniLM's int8 forward pass ran about 20 % faster in batches
+# of ~1,000 positions than in 32 windows of any length (long windows make large, cache-unfriendly
+# activations), and no slower than in 8 windows
+MAX_TOKENS = 1024
 PRECISIONS = ("int8", "float32")
 
 
@@ -57,9 +63,20 @@ class _Window:
 class NerModel:
     """A token-classification model and its fast tokenizer, on the CPU (or the first GPU)."""
 
-    def __init__(self, model: Any, tokenizer: Any, name: str, precision: str = "float32") -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        name: str,
+        precision: str = "float32",
+        session: Any = None,
+        runtime_note: str = "",
+    ) -> None:
         self.model, self.tokenizer, self.name = model, tokenizer, name
         self.precision = precision  # what the model really runs in: float32 | int8
+        self.session = session  # an onnx_int8.Int8Session that runs the model instead of PyTorch
+        self.runtime = "onnxruntime" if session is not None else "torch"
+        self.runtime_note = runtime_note  # why int8 runs in PyTorch rather than ONNX Runtime, if it does
         self.id2label = {int(i): str(t) for i, t in model.config.id2label.items()}
         limits = [tokenizer.model_max_length, getattr(model.config, "max_position_embeddings", 512)]
         # RoBERTa-like models reserve 2 positions (padding_idx + 1)
@@ -98,28 +115,29 @@ class NerModel:
         loaded = cls(model, tokenizer, str(path))
         return loaded.quantized() if precision == "int8" else loaded
 
-    def quantized(self) -> NerModel:
-        """This model with its encoder's linear layers in int8 (dynamic quantisation, on the CPU); itself
-        unchanged when it already is, or when PyTorch has no quantised engine for this CPU."""
-        import warnings
-
+    def quantized(self, runtime: str = "onnxruntime") -> NerModel:
+        """This model in int8 on the CPU: through ONNX Runtime (`onnx_int8`), or where that cannot be
+        (not installed, an architecture that does not export) or with `runtime="torch"`, with PyTorch's
+        dynamic quantisation of the encoder's linear layers. Itself unchanged when it already is int8,
+        or when neither is possible (PyTorch without a quantised engine for this CPU)."""
         import torch
 
-        if self.precision == "int8" or torch.backends.quantized.engine == "none":
+        from annotate.argilla.onnx_int8 import Int8Session, Unavailable
+
+        if self.precision == "int8":
             return self
         head = {name for name, _ in self.model.named_children() if name != self.model.base_model_prefix}
-        linear = {
-            name
-            for name, module in self.model.named_modules()
-            if isinstance(module, torch.nn.Linear) and name.split(".", 1)[0] not in head
-        }
-        with warnings.catch_warnings():  # torch.ao's deprecation notice: the API still works as documented
-            warnings.simplefilter("ignore")
-            from torch.ao.quantization import per_channel_dynamic_qconfig
-
-            spec = dict.fromkeys(linear, per_channel_dynamic_qconfig)  # a scale per output row
-            model = torch.ao.quantization.quantize_dynamic(self.model, spec, dtype=torch.qint8)
-        return NerModel(model, self.tokenizer, self.name, "int8")
+        note = ""
+        if runtime == "onnxruntime":
+            try:
+                return NerModel(
+                    self.model, self.tokenizer, self.name, "int8", Int8Session.build(self.model, head)
+                )
+            except Unavailable as why:
+                note = str(why)
+        if torch.backends.quantized.engine == "none":
+            return self
+        return NerModel(_torch_int8(self.model, head), self.tokenizer, self.name, "int8", runtime_note=note)
 
     @property
     def labels(self) -> list[str]:
@@ -130,36 +148,44 @@ class NerModel:
                 seen[tag.split("-", 1)[-1]] = None
         return list(seen)
 
-    def predict(self, texts: list[str], batch_size: int = 32) -> list[Prediction]:
-        import torch
-
+    def predict(
+        self, texts: list[str], batch_size: int = 32, max_tokens: int = MAX_TOKENS
+    ) -> list[Prediction]:
+        """Spans and uncertainty per text; a forward pass takes at most `batch_size` windows and at most
+        `max_tokens` positions (padding included), so that long windows go in smaller batches."""
         windows = self._windows(texts)
         best: list[_Best | None] = [None] * len(windows)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
-        pad = self.tokenizer.pad_token_id or 0
-        with torch.inference_mode():
-            for start in range(0, len(order), max(batch_size, 1)):
-                part = order[start : start + batch_size]
-                longest = max(len(windows[i].input_ids) for i in part)
-                ids = torch.full((len(part), longest), pad, dtype=torch.long)
-                mask = torch.zeros((len(part), longest), dtype=torch.long)
-                for row, i in enumerate(part):
-                    n = len(windows[i].input_ids)
-                    ids[row, :n] = torch.tensor(windows[i].input_ids)
-                    mask[row, :n] = 1
-                logits = self.model(input_ids=ids, attention_mask=mask).logits.float()
-                # only each position's best tag and its probability are used: taken for the whole batch
-                # at once, as Python numbers, so decoding never touches a tensor per word
-                scores, tags = logits.softmax(-1).max(-1)
-                score_rows, tag_rows = scores.tolist(), tags.tolist()
-                for row, i in enumerate(part):
-                    n = len(windows[i].input_ids)
-                    best[i] = (score_rows[row][:n], tag_rows[row][:n])
+        for part in _batches(windows, batch_size, max_tokens):
+            ids, mask = _padded([windows[i].input_ids for i in part], self.tokenizer.pad_token_id or 0)
+            # only each position's best tag and its probability are used: taken for the whole batch at
+            # once, as Python numbers, so decoding never touches a tensor per word
+            score_rows, tag_rows = self._best_tags(ids, mask)
+            for row, i in enumerate(part):
+                n = len(windows[i].input_ids)
+                best[i] = (score_rows[row][:n], tag_rows[row][:n])
         by_text: list[list[tuple[_Window, _Best]]] = [[] for _ in texts]
         for window, b in zip(windows, best, strict=True):
             assert b is not None
             by_text[window.text].append((window, b))
         return [self._decode(parts) for parts in by_text]
+
+    def _best_tags(self, ids: Any, mask: Any) -> tuple[list[list[float]], list[list[int]]]:
+        """Per row and position: the best tag's probability and the tag."""
+        import torch
+
+        if self.session is not None:
+            import numpy as np
+
+            logits = self.session(ids, mask)
+            tags = logits.argmax(-1)
+            # softmax at the best tag: 1 / sum(exp(logit - best logit))
+            best = np.take_along_axis(logits, tags[..., None], -1)
+            scores = 1.0 / np.exp(logits - best).sum(-1)
+            return scores.tolist(), tags.tolist()
+        with torch.inference_mode():
+            logits = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
+            scores, tags = logits.float().softmax(-1).max(-1)
+        return scores.tolist(), tags.tolist()
 
     def _windows(self, texts: list[str]) -> list[_Window]:
         encoded = self.tokenizer(
@@ -222,6 +248,52 @@ class NerModel:
         if current is not None:
             spans.append(_span(current))
         return Prediction(spans, round(1.0 - least, 4) if words else 0.0)
+
+
+def _torch_int8(model: Any, head: set[str]) -> Any:
+    """`model` with the linear layers outside `head` dynamically quantised by PyTorch (a scale per row)."""
+    import warnings
+
+    import torch
+
+    linear = {
+        name
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear) and name.split(".", 1)[0] not in head
+    }
+    with warnings.catch_warnings():  # torch.ao's deprecation notice: the API still works as documented
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import per_channel_dynamic_qconfig
+
+        spec = dict.fromkeys(linear, per_channel_dynamic_qconfig)  # a scale per output row
+        return torch.ao.quantization.quantize_dynamic(model, spec, dtype=torch.qint8)
+
+
+def _batches(windows: list[_Window], rows: int, max_tokens: int) -> list[list[int]]:
+    """Window indexes in batches, shortest windows first: at most `rows` windows and `max_tokens`
+    positions (rows x the longest) each; a window longer than `max_tokens` goes alone."""
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+    batches: list[list[int]] = []
+    part: list[int] = []
+    for i in order:  # ascending lengths: the window being added is the batch's longest
+        if part and (len(part) >= max(rows, 1) or (len(part) + 1) * len(windows[i].input_ids) > max_tokens):
+            batches.append(part)
+            part = []
+        part.append(i)
+    return [*batches, part] if part else batches
+
+
+def _padded(rows: list[list[int]], pad: int) -> tuple[Any, Any]:
+    """(input_ids, attention_mask) as int64 arrays of the rows padded to the longest."""
+    import numpy as np
+
+    longest = max(len(r) for r in rows)
+    ids = np.full((len(rows), longest), pad, dtype=np.int64)
+    mask = np.zeros((len(rows), longest), dtype=np.int64)
+    for n, r in enumerate(rows):
+        ids[n, : len(r)] = r
+        mask[n, : len(r)] = 1
+    return ids, mask
 
 
 def _span(current: list[Any]) -> Span:

@@ -1,0 +1,134 @@
+"""int8 NER inference through ONNX Runtime, for `annotate suggest` on the CPU.
+
+    session = Int8Session.build(model, head={"classifier"})   # Unavailable where it cannot be built
+    logits = session(input_ids, attention_mask)                 # int64 arrays in, float32 logits out
+
+The token-classification model is exported once to ONNX (TorchScript exporter, opset 17, batch and
+length dynamic), then its matrix products by a weight are quantised dynamically (weights int8 with a
+scale per output channel, activations per batch: `onnxruntime.quantization.quantize_dynamic` with
+`MatMulConstBOnly`), the classification head left in float32: the scheme of PyTorch's
+`quantize_dynamic` on the encoder's linear layers, which ran 1.33x slower on 2 CPU cores and cost 1.6
+F1 points more on PharmaCoNER (bench/active.py measures both). The products of attention (activations
+by activations) stay float32.
+
+The quantised file is cached by content: `$XDG_CACHE_HOME/somosnlp/ner-onnx/<sha256>.onnx` (default
+`~/.cache`), the hash taken over the weights, the configuration and the versions of torch and
+onnxruntime. It is written to a temporary file and renamed, so a crash half way leaves no cache entry,
+and a lost cache is rebuilt on the next call (about 10 s for MiniLM). `build` raises `Unavailable`,
+saying why, when onnxruntime is not installed or the architecture does not export: the caller falls
+back to PyTorch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+OPSET = 17
+
+
+def cache_dir() -> Path:
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "somosnlp" / "ner-onnx"
+
+
+def fingerprint(model: Any) -> str:
+    """sha256 of the weights (names, shapes, bytes), the configuration and the runtime versions."""
+    import onnxruntime
+    import torch
+
+    digest = hashlib.sha256()
+    config = model.config.to_dict()
+    digest.update(json.dumps(config, sort_keys=True, default=str).encode())
+    digest.update(f"torch {torch.__version__} onnxruntime {onnxruntime.__version__} opset {OPSET}".encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(f"{name} {tuple(tensor.shape)} {tensor.dtype}".encode())
+        digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+class Unavailable(Exception):
+    """Why ONNX Runtime cannot run this model: the caller falls back to PyTorch."""
+
+
+class Int8Session:
+    """An ONNX Runtime session over the cached int8 file of one model."""
+
+    def __init__(self, path: Path, threads: int) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(threads, 1)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # errors only
+        self.path = path
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, input_ids: Any, attention_mask: Any) -> Any:
+        (logits,) = self.session.run(["logits"], {"input_ids": input_ids, "attention_mask": attention_mask})
+        return logits
+
+    @classmethod
+    def build(cls, model: Any, head: set[str]) -> Int8Session:
+        """The session for `model`, its int8 file built and cached first if needed (`Unavailable` if it
+        cannot be: onnxruntime missing, or an architecture the exporter does not handle)."""
+        if importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnx") is None:
+            raise Unavailable("onnxruntime and onnx are not installed (pip install -r requirements.txt)")
+        import torch
+
+        path = cache_dir() / f"{fingerprint(model)}.onnx"
+        if not path.exists():
+            try:
+                _export_int8(model, head, path)
+            except Exception as exc:  # any exporter failure means: use PyTorch instead
+                detail = " ".join(str(exc).split())[:160]
+                raise Unavailable(f"{type(model).__name__} does not export to ONNX ({detail})") from None
+        return cls(path, torch.get_num_threads())
+
+
+def _export_int8(model: Any, head: set[str], target: Path) -> None:
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".building-") as tmp:
+        exported, quantised = Path(tmp) / "model.onnx", Path(tmp) / "int8.onnx"
+        example = torch.ones((2, 8), dtype=torch.long)
+        dynamic = {0: "batch", 1: "length"}
+        with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer notices
+            torch.onnx.export(
+                model.eval(),
+                (example, torch.ones_like(example)),
+                str(exported),
+                input_names=["input_ids", "attention_mask"],
+                output_names=["logits"],
+                dynamic_axes={"input_ids": dynamic, "attention_mask": dynamic, "logits": dynamic},
+                opset_version=OPSET,
+                dynamo=False,
+            )
+        graph = onnx.load(str(exported), load_external_data=False).graph
+        keep_float = [n.name for n in graph.node if n.name.lstrip("/").split("/", 1)[0] in head]
+        quiet = logging.getLogger()
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # the quantiser's advice to pre-process, logged on the root logger
+        try:
+            quantize_dynamic(
+                str(exported),
+                str(quantised),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                nodes_to_exclude=keep_float,
+                extra_options={"MatMulConstBOnly": True},
+            )
+        finally:
+            quiet.setLevel(level)
+        os.replace(quantised, target)  # whole or not at all
