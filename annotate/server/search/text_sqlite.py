@@ -7,8 +7,10 @@ Layout (created by `ddl()`, idempotently, with a one-time backfill):
     annotate_search_fts     FTS5 over (body, dataset_id), external content =
                             annotate_search_texts, tokenizer unicode61 remove_diacritics 2
                             (case and accents folded: "farmaco" finds "Fármaco"). The
-                            dataset id is indexed as a token so a query is restricted to one
-                            dataset inside the FTS index itself.
+                            dataset id is indexed as a token: a match without relevance
+                            (a leaf of a composed query) is restricted to one dataset
+                            inside the FTS index itself; scored matches keep the dataset
+                            by their join (see `_scored_rows`).
 
 Triggers on `records` (AFTER INSERT, AFTER UPDATE OF fields, AFTER DELETE) rewrite the
 record's rows in annotate_search_texts, whose own triggers feed FTS5. They run inside the
@@ -173,7 +175,12 @@ def _scored_rows(
     dataset_literal: str, expression: str, field: str | None, name: str, per_record: bool
 ) -> FromClause:
     """-bm25 (summed over the record's matching fields when `per_record`); the inner LIMIT -1
-    keeps SQLite from flattening the subquery, since bm25() is only allowed next to MATCH."""
+    keeps SQLite from flattening the subquery, since bm25() is only allowed next to MATCH.
+
+    The dataset is kept by the join, not by its token in the MATCH: bm25 weighs every phrase of
+    the expression by reading its whole doclist once per query, and the dataset's token is in every
+    row of the dataset (8 ms of a 100k-row dataset's text query, measured). The scores are the same:
+    the dataset_id column has weight 0."""
     field_sql = f"AND t.field = :{name}_field" if field is not None else ""
     score, group = ("-sum(m.score)", "GROUP BY t.record_id") if per_record else ("-m.score", "")
     sql = text(
@@ -181,10 +188,10 @@ def _scored_rows(
             FROM (SELECT rowid AS fts_rowid, bm25({FTS}, 1.0, 0.0) AS score FROM {FTS}
                   WHERE {FTS} MATCH :{name}_query LIMIT -1) AS m
             JOIN {TEXTS} AS t ON t.id = m.fts_rowid
-            WHERE 1 = 1 {field_sql}
+            WHERE t.dataset_id = :{name}_dataset {field_sql}
             {group}"""
     )
-    params = {f"{name}_query": _in_dataset(expression, dataset_literal.strip("'"))}
+    params = {f"{name}_query": f"{{body}} : {expression}", f"{name}_dataset": dataset_literal.strip("'")}
     if field is not None:
         params[f"{name}_field"] = field
     return sql.bindparams(**params).columns(column("record_id"), column("score", Float)).subquery(name)
