@@ -14,7 +14,7 @@ by activations) stay float32.
 The quantised file is cached by content: `$XDG_CACHE_HOME/somosnlp/ner-onnx/<sha256>.onnx` (default
 `~/.cache`), the hash taken over the weights, the configuration and the versions of torch and
 onnxruntime. It is written to a temporary file and renamed, so a crash half way leaves no cache entry,
-and a lost cache is rebuilt on the next call (about 10 s for MiniLM). `build` raises `Unavailable`,
+and a lost cache is rebuilt on the next call (about 6 s for MiniLM). `build` raises `Unavailable`,
 saying why, when onnxruntime is not installed or the architecture does not export: the caller falls
 back to PyTorch.
 """
