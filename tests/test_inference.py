@@ -3,6 +3,8 @@ the same whatever the batch size or the window length."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -136,8 +138,15 @@ def test_int8_in_onnx_runtime_is_cached_keeps_the_head_float_and_finds_nearly_th
     before = cached.stat().st_mtime_ns
     again = tiny.quantized()  # from the cache: not rebuilt
     assert again.session.path == cached and cached.stat().st_mtime_ns == before
-    cached.unlink()  # a lost cache rebuilds itself
+    cached.unlink()  # a lost cache rebuilds itself, and clears what a killed build left
+    stale, running = onnx_int8.cache_dir() / ".building-killed", onnx_int8.cache_dir() / ".building-now"
+    for folder in (stale, running):
+        folder.mkdir()
+        (folder / "model.onnx").write_bytes(b"half")
+    old = time.time() - 2 * onnx_int8.STALE_S
+    os.utime(stale, (old, old))
     assert tiny.quantized().session.path.exists()
+    assert not stale.exists() and running.exists(), "only a build older than an hour is a leftover"
 
 
 def test_int8_falls_back_to_pytorch_when_the_model_does_not_export(

@@ -13,10 +13,10 @@ by activations) stay float32.
 
 The quantised file is cached by content: `$XDG_CACHE_HOME/somosnlp/ner-onnx/<sha256>.onnx` (default
 `~/.cache`), the hash taken over the weights, the configuration and the versions of torch and
-onnxruntime. It is written to a temporary file and renamed, so a crash half way leaves no cache entry,
-and a lost cache is rebuilt on the next call (about 6 s for MiniLM). `build` raises `Unavailable`,
-saying why, when onnxruntime is not installed or the architecture does not export: the caller falls
-back to PyTorch.
+onnxruntime. It is built in a temporary folder and renamed, so a crash half way leaves no cache entry
+(the next build removes a killed build's folder once it is an hour old), and a lost cache is rebuilt
+on the next call (about 6 s for MiniLM). `build` raises `Unavailable`, saying why, when onnxruntime is
+not installed or the architecture does not export: the caller falls back to PyTorch.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 OPSET = 17
+BUILDING = ".building-"  # prefix of a build's temporary folder in the cache
+STALE_S = 3600.0  # a build folder untouched this long was left by a killed process
 
 
 def cache_dir() -> Path:
@@ -99,7 +101,8 @@ def _export_int8(model: Any, head: set[str], target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".building-") as tmp:
+    _remove_stale_builds(target.parent)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=BUILDING) as tmp:
         exported, quantised = Path(tmp) / "model.onnx", Path(tmp) / "int8.onnx"
         example = torch.ones((2, 8), dtype=torch.long)
         dynamic = {0: "batch", 1: "length"}
@@ -132,3 +135,17 @@ def _export_int8(model: Any, head: set[str], target: Path) -> None:
         finally:
             quiet.setLevel(level)
         os.replace(quantised, target)  # whole or not at all
+
+
+def _remove_stale_builds(folder: Path) -> None:
+    """Remove the build folders a killed process left (older than STALE_S: a build in progress in
+    another process is younger)."""
+    import shutil
+    import time
+
+    for leftover in folder.glob(f"{BUILDING}*"):
+        try:
+            if time.time() - leftover.stat().st_mtime > STALE_S:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except FileNotFoundError:  # another process removed it first
+            pass
