@@ -428,15 +428,16 @@ def int8_cost(paths: dict[str, Any], lab: Lab, batch: int, outputs: dict[str, li
     """Test entity F1 (character spans vs the gold) of each way, and each int8's agreement with float32."""
     gold = [gold_spans(row, lab.names) for row in lab.test_rows]
     texts = [row["text"] for row in lab.test_rows]
-    f1 = {}
-    for name, model in paths.items():
-        found = [{s[:3] for s in p.spans} for p in model.predict(texts, batch_size=batch)]
-        f1[name] = round(span_f1(gold, found), 4)
 
-    def spans(name: str) -> list[set[Any]]:
-        return [{s[:3] for s in p.spans} for p in outputs[name]]
+    def spans(predictions: list[Any]) -> list[set[Any]]:
+        return [{s[:3] for s in p.spans} for p in predictions]
 
-    same = {name: round(span_f1(spans("float32"), spans(name)), 4) for name in paths if name != "float32"}
+    f1 = {
+        name: round(span_f1(gold, spans(model.predict(texts, batch_size=batch))), 4)
+        for name, model in paths.items()
+    }
+    exact = spans(outputs["float32"])
+    same = {name: round(span_f1(exact, spans(outputs[name])), 4) for name in paths if name != "float32"}
     return {"test_f1": f1, "vs_float32_f1": same, "test_sentences": len(texts)}
 
 

@@ -125,7 +125,7 @@ def test_int8_in_onnx_runtime_is_cached_keeps_the_head_float_and_finds_nearly_th
 
     from annotate.argilla import onnx_int8
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("SOMOSNLP_CACHE", str(tmp_path))
     quantised = tiny.quantized()
     assert (quantised.precision, quantised.runtime) == ("int8", "onnxruntime"), quantised.runtime_note
     (cached,) = onnx_int8.cache_dir().iterdir()  # one file, no leftover of the build
@@ -159,7 +159,7 @@ def test_int8_falls_back_to_pytorch_when_the_model_does_not_export(
     def refuse(*args: object, **kwargs: object) -> None:
         raise RuntimeError("Exporting the operator 'aten::odd' to ONNX opset 17 is not supported")
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("SOMOSNLP_CACHE", str(tmp_path))
     monkeypatch.setattr(torch.onnx, "export", refuse)
     quantised = tiny.quantized()
     assert not list(onnx_int8.cache_dir().rglob("*")), "nothing half-written in the cache"

@@ -11,8 +11,8 @@ scale per output channel, activations per batch: `onnxruntime.quantization.quant
 F1 points more on PharmaCoNER (bench/active.py measures both). The products of attention (activations
 by activations) stay float32.
 
-The quantised file is cached by content: `$XDG_CACHE_HOME/somosnlp/ner-onnx/<sha256>.onnx` (default
-`~/.cache`), the hash taken over the weights, the configuration and the versions of torch and
+The quantised file is cached by content: `$SOMOSNLP_CACHE/ner-onnx/<sha256>.onnx` (default
+`~/.cache/somosnlp`), the hash taken over the weights, the configuration and the versions of torch and
 onnxruntime. It is built in a temporary folder and renamed, so a crash half way leaves no cache entry
 (the next build removes a killed build's folder once it is an hour old), and a lost cache is rebuilt
 on the next call (about 6 s for MiniLM). `build` raises `Unavailable`, saying why, when onnxruntime is
@@ -37,8 +37,9 @@ STALE_S = 3600.0  # a build folder untouched this long was left by a killed proc
 
 
 def cache_dir() -> Path:
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "somosnlp" / "ner-onnx"
+    """The project's cache root as the notebooks' `cache_root` reads it (`$SOMOSNLP_CACHE`, else
+    ~/.cache/somosnlp: one setting moves every cache), then `ner-onnx`."""
+    return Path(os.environ.get("SOMOSNLP_CACHE", Path.home() / ".cache" / "somosnlp")) / "ner-onnx"
 
 
 def fingerprint(model: Any) -> str:

@@ -155,8 +155,12 @@ def whole_expression(node: Node, names: Iterator[str] | None = None) -> str | No
     return "(" + " AND ".join(positives) + "".join(f" NOT {part}" for part in negatives) + ")"
 
 
+def _in_body(expression: str) -> str:
+    return f"{{body}} : {expression}"
+
+
 def _in_dataset(expression: str, dataset_hex: str) -> str:
-    return f'dataset_id : "{dataset_hex}" AND {{body}} : {expression}'
+    return f'dataset_id : "{dataset_hex}" AND {_in_body(expression)}'
 
 
 def hits(dataset_literal: str, expression: str, field: str | None) -> FromClause:
@@ -191,7 +195,7 @@ def _scored_rows(
             WHERE t.dataset_id = :{name}_dataset {field_sql}
             {group}"""
     )
-    params = {f"{name}_query": f"{{body}} : {expression}", f"{name}_dataset": dataset_literal.strip("'")}
+    params = {f"{name}_query": _in_body(expression), f"{name}_dataset": dataset_literal.strip("'")}
     if field is not None:
         params[f"{name}_field"] = field
     return sql.bindparams(**params).columns(column("record_id"), column("score", Float)).subquery(name)
