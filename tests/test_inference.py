@@ -122,12 +122,24 @@ def test_int8_in_onnx_runtime_is_cached_keeps_the_head_float_and_finds_nearly_th
     tiny: NerModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import onnx
+    import torch
 
     from annotate.argilla import onnx_int8
 
     monkeypatch.setenv("SOMOSNLP_CACHE", str(tmp_path))
+    attention = tiny.model.config._attn_implementation
+    exported_with: list[str] = []
+    export = torch.onnx.export
+
+    def spy(model: torch.nn.Module, *args: object, **kwargs: object) -> object:
+        exported_with.append(model.config._attn_implementation)
+        return export(model, *args, **kwargs)
+
+    monkeypatch.setattr(torch.onnx, "export", spy)
     quantised = tiny.quantized()
     assert (quantised.precision, quantised.runtime) == ("int8", "onnxruntime"), quantised.runtime_note
+    assert exported_with == ["eager"], "attention exported as its plain matrix products"
+    assert tiny.model.config._attn_implementation == attention, "the PyTorch model's attention as it was"
     (cached,) = onnx_int8.cache_dir().iterdir()  # one file, no leftover of the build
     assert cached == quantised.session.path and cached.name == f"{onnx_int8.fingerprint(tiny.model)}.onnx"
     nodes = onnx.load(str(cached)).graph.node

@@ -17,10 +17,11 @@ Precision: `int8` (what `annotate suggest` uses on the CPU) quantises the encode
 dynamically (weights int8 once, with a scale per output channel; activations quantised per batch); the
 classification head stays float32. It runs in ONNX Runtime (`onnx_int8`: the model exported once and
 cached), or where that cannot be, in PyTorch (`quantize_dynamic` on the encoder's linear layers);
-`runtime` says which. Measured by `bench/active.py` on PharmaCoNER (MiniLM, 800 sentences, 2 CPU
-cores): ONNX Runtime int8 180 records/s and test F1 0.386, PyTorch int8 136 and 0.367, float32 105
-and 0.383 (one scale per tensor instead of per channel cost three times as much F1). Where the CPU
-has no quantised engine at all it stays float32 (`precision` says so).
+`runtime` says which. Measured by `bench/active.py` on PharmaCoNER (MiniLM, 800 sentences, 2 cores of
+a Xeon with AVX-512 VNNI): ONNX Runtime int8 442 records/s and test F1 0.389, PyTorch int8 313 and
+0.370, float32 192 and 0.383, one pipeline call per record 80 (on 2 AVX2-only cores: 180, 136, 105
+and 50 records/s); one scale per tensor instead of per channel cost three times as much F1. Where the
+CPU has no quantised engine at all it stays float32 (`precision` says so).
 
 Uncertainty of a text (least confidence over words): 1 - min over words of max over tags of p(tag),
 so 0 when the model is sure of every word (entity or not) and up to 1 - 1/tags when it hesitates
