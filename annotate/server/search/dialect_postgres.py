@@ -17,7 +17,7 @@ NAME = "postgresql"
 
 
 def with_index(statement: Select, index: str | None) -> Select:
-    """PostgreSQL's planner has statistics (autovacuum analyzes): no hints needed."""
+    """PostgreSQL's planner has statistics (kept current by `statistics.py`): no hints needed."""
     return statement
 
 

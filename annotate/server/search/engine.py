@@ -41,13 +41,14 @@ from argilla_server.search_engine.base import (
 from sqlalchemy import Engine, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import memo, metrics, records_query, schema, sessions, vectors
+from . import memo, metrics, records_query, schema, sessions, statistics, vectors
 from .context import load_context
 from .dialect import Dialect, dialect_named
 from .plan import make_plan
 
 ENGINE_NAME = "sql"
-#: "1" in the server process (see annotate.server.connections): keep the vector cache warm
+#: "1" in the server process (see annotate.server.connections): keep the vector cache warm and
+#: (PostgreSQL) the planner's statistics current
 WARMUP_VARIABLE = "ANNOTATE_VECTOR_WARMUP"
 
 
@@ -67,6 +68,7 @@ class SQLSearchEngine(SearchEngine):
         engine = cls()
         if os.environ.get(WARMUP_VARIABLE) == "1":
             vectors.WARMER.start(engine.dialect)  # once per process: the server's first instance
+            statistics.ANALYZER.start(engine.dialect)  # PostgreSQL: the planner's statistics kept current
         return engine
 
     async def close(self) -> None:
@@ -159,10 +161,12 @@ class SQLSearchEngine(SearchEngine):
         await self._written_record(suggestion.record_id)
 
     async def _written(self, dataset_id: UUID) -> None:
+        statistics.ANALYZER.written()
         async with self._db() as db:
             await memo.bump(db, dataset_id)
 
     async def _written_record(self, record_id: UUID) -> None:
+        statistics.ANALYZER.written()
         async with self._db() as db:
             dataset_id = await db.scalar(select(Record.dataset_id).where(Record.id == record_id))
             if dataset_id is not None:  # a deleted record: delete_records moved its dataset already
