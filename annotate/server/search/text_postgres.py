@@ -177,28 +177,42 @@ def whole_expression(node: Node, names: Iterator[str]) -> ColumnElement:
 
 
 def hits(dataset_literal: str, expression: ColumnElement, field: str | None) -> FromClause:
-    """Subquery (record_id, score) of the dataset's rows matching the tsquery `expression`."""
-    return _scored_rows(dataset_literal, expression, field, "text_hits")
+    """Subquery (record_id, score) of the dataset's rows matching the tsquery `expression`; the
+    caller guarantees one searchable row per record (one field, or `field` given)."""
+    return _scored_rows(dataset_literal, expression, field, "text_hits", per_record=False)
 
 
 def scores(dataset_literal: str, terms: list[Term], field: str | None) -> FromClause:
     """Subquery (record_id, score) for the dataset's records matching any of `terms`."""
     names = (f"score_{index}" for index in range(len(terms)))
-    return _scored_rows(dataset_literal, whole_expression(Or(tuple(terms)), names), field, "text_scores")
+    query = whole_expression(Or(tuple(terms)), names)
+    return _scored_rows(dataset_literal, query, field, "text_scores", per_record=True)
 
 
-def _scored_rows(dataset_literal: str, query: ColumnElement, field: str | None, name: str) -> FromClause:
+def _once(query: ColumnElement) -> ColumnElement:
+    """The tsquery as a scalar subquery: computed once per statement (an InitPlan). Inline, under the
+    generic plan of a prepared statement (asyncpg), its parsing and stemming ran again for every
+    matching row: at 100k records, 1,201 rows of "furosemida disnea", 5.3 of the query's 13.8 ms."""
+    return select(query).scalar_subquery()
+
+
+def _scored_rows(
+    dataset_literal: str, query: ColumnElement, field: str | None, name: str, per_record: bool
+) -> FromClause:
+    """ts_rank of the matching rows, summed over the record's fields when `per_record`."""
+    query = _once(query)
+    rank = func.ts_rank(_texts.c.tsv, query)
     rows = select(
-        _texts.c.record_id.label("record_id"), func.sum(func.ts_rank(_texts.c.tsv, query)).label("score")
+        _texts.c.record_id.label("record_id"), (func.sum(rank) if per_record else rank).label("score")
     ).where(_texts.c.dataset_id == literal_column(dataset_literal), _texts.c.tsv.op("@@")(query))
     if field is not None:
         rows = rows.where(_texts.c.field == bindparam(f"{name}_field", field, type_=Text))
-    return rows.group_by(_texts.c.record_id).subquery(name)
+    return (rows.group_by(_texts.c.record_id) if per_record else rows).subquery(name)
 
 
 def _rows(dataset_literal: str, query: ColumnElement, field: str | None, name: str) -> Select:
     rows = select(_texts.c.record_id).where(
-        _texts.c.dataset_id == literal_column(dataset_literal), _texts.c.tsv.op("@@")(query)
+        _texts.c.dataset_id == literal_column(dataset_literal), _texts.c.tsv.op("@@")(_once(query))
     )
     if field is not None:
         rows = rows.where(_texts.c.field == bindparam(f"{name}_field", field, type_=Text))
