@@ -56,7 +56,6 @@ class Analyzer:
     dirty: bool = False  # written since the last check
     written_at: float = 0.0  # time.monotonic() of the last write
     task: asyncio.Task | None = None
-    analyzed: list[list[str]] = dataclasses.field(default_factory=list)  # per check, what it analyzed
 
     def start(self, dialect: Dialect) -> None:
         """Enable it in this process (PostgreSQL only) and check once, for a database loaded while
@@ -76,7 +75,9 @@ class Analyzer:
         while self.dirty or time.monotonic() - self.written_at < STATS_LAG_S:
             self.dirty = False
             try:
-                self.analyzed.append(await analyze_stale())
+                analyzed = await analyze_stale()
+                if analyzed:
+                    _LOGGER.info("Analyzed %s for PostgreSQL's planner", ", ".join(analyzed))
             except Exception:  # the next write tries again
                 _LOGGER.exception("Updating PostgreSQL's statistics failed; the next write will retry")
             await asyncio.sleep(CHECK_EVERY_S)
