@@ -25,6 +25,15 @@ def no_index(column: ColumnElement) -> ColumnElement:
     return column
 
 
+def probe(rows: Select) -> ColumnElement[bool]:
+    """`rows` has a row, tested once per outer row: a scalar subquery, which PostgreSQL never turns
+    into a join. An EXISTS it turns into a semi-join, and in a page read in index order from a pivot
+    (`records.id <= pivot`) that join read every answer above the pivot first (2,042 rows, 19 ms, for a
+    10-record page of the response filter at 100k records), since the bound is not carried over to
+    the joined table."""
+    return rows.limit(1).scalar_subquery().is_not(None)
+
+
 def string_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 

@@ -60,6 +60,11 @@ def no_index(column: ColumnElement) -> ColumnElement:
     return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
+def probe(rows: Select) -> ColumnElement[bool]:
+    """`rows` has a row: SQLite runs an EXISTS once per outer row already."""
+    return exists(rows)
+
+
 def string_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 

@@ -129,7 +129,7 @@ def _suggestion(filter: Filter, scope: SuggestionFilterScope, ctx: DatasetContex
     question = ctx.question(scope.question)
     if ctx.walking:  # a page read in index order: probe the record's suggestion
         where = Suggestion.record_id == Record.id, Suggestion.question_id == question.id, condition
-        return exists(select(literal(1)).where(*where))
+        return sql.probe(select(literal(1)).where(*where))
     # Driven from the question's suggestions: a probe per record costs a row read each.
     return Record.id.in_(select(Suggestion.record_id).where(Suggestion.question_id == question.id, condition))
 
@@ -158,7 +158,8 @@ def _user_responses(
         return Record.id.in_(select(Response.record_id).where(Response.user_id == scope.user.id, *conditions))
     if scope.user is not None:
         conditions = (Response.user_id == scope.user.id, *conditions)
-    return exists(select(literal(1)).where(Response.record_id == Record.id, *conditions))
+    rows = select(literal(1)).where(Response.record_id == Record.id, *conditions)
+    return ctx.dialect.sql.probe(rows) if ctx.walking else exists(rows)
 
 
 def _response_values(filter: Filter, scope: ResponseFilterScope, ctx: DatasetContext) -> ColumnElement[bool]:
