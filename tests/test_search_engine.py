@@ -860,8 +860,14 @@ def test_postgresql_statistics_follow_a_bulk_load(corpus: Corpus, argilla_server
     if argilla_server.database != "postgres":
         pytest.skip("PostgreSQL's planner statistics")
     dataset, _ = _create_dataset(corpus.http, corpus.workspace, "estadisticas", ["texto"], {}, None)
-    items = [{"external_id": f"e{i}", "fields": {"texto": f"Registro {i}."}} for i in range(400)]
-    _json(corpus.http.post(f"/api/v1/datasets/{dataset}/records/bulk", json={"items": items}))
+    # enough new records to cross autovacuum's threshold on this session's shared server (50 + 10 %)
+    existing = int(_psql(argilla_server.database_url, "SELECT count(*) FROM records"))
+    items = [
+        {"external_id": f"e{i}", "fields": {"texto": f"Registro {i}."}} for i in range(existing // 5 + 400)
+    ]
+    for start in range(0, len(items), 500):
+        chunk = items[start : start + 500]
+        _json(corpus.http.post(f"/api/v1/datasets/{dataset}/records/bulk", json={"items": chunk}))
     counted = (
         "SELECT reltuples::bigint = (SELECT count(*) FROM records) FROM pg_class WHERE relname = 'records'"
     )
