@@ -370,6 +370,36 @@ def test_text_query_combines_with_filters_and_user(corpus: Corpus) -> None:
     assert corpus.search("clinico", pending, user="ana") == (1, ["r5"])
 
 
+def test_a_text_page_read_from_the_best_hits_is_the_page_of_every_hit(corpus: Corpus) -> None:
+    """A text page is first read from its best-scoring hits only (records_query._best_hits_page): when
+    the filters drop them (the user answered them all), the page must still be the best of the rest."""
+    dataset, _ = _create_dataset(corpus.http, corpus.workspace, "relevancia", ["texto"], {}, None)
+    corpus.datasets["relevancia"] = dataset
+    answered = {"status": "submitted", "values": {"relevante": {"value": "si"}}}
+    strong = [
+        {
+            "external_id": f"f{i}",
+            "fields": {"texto": "Fiebre alta, fiebre persistente, fiebre nocturna y fiebre de nuevo."},
+            "responses": [{"user_id": corpus.user_ids["ana"], **answered}],
+        }
+        for i in range(10)
+    ]
+    weak = [
+        {"external_id": f"w{i}", "fields": {"texto": f"Control {i} sin cambios; refiere fiebre ayer."}}
+        for i in range(3)
+    ]
+    _add_records(corpus, "relevancia", [*strong, *weak])
+    pending = {**text("fiebre"), **filters(terms("response", ["pending"], property="status"))}
+    # ana answered the 10 best: fewer than a page of them pass, so the page is read from every hit
+    assert corpus.search("relevancia", pending, user="ana", limit=2) == (3, ["w0", "w1"])
+    assert corpus.search("relevancia", pending, user="ana", limit=2, offset=2) == (3, ["w2"])
+    # beto answered none: the best hits fill the page (ties in insertion order)
+    assert corpus.search("relevancia", pending, user="beto", limit=2) == (13, ["f0", "f1"])
+    everything = [f"f{i}" for i in range(10)] + ["w0", "w1", "w2"]
+    assert corpus.search("relevancia", text("fiebre"), me=False) == (13, everything)
+    assert corpus.search("relevancia", text("fiebre"), me=False, limit=3, offset=9) == (13, everything[9:12])
+
+
 # Filters ----------------------------------------------------------------------------------------------
 
 RESPONSE_STATUS_CASES = [  # (user or None for the admin endpoint, statuses, expected)
@@ -875,3 +905,9 @@ def test_postgresql_statistics_follow_a_bulk_load(corpus: Corpus, argilla_server
     while _psql(argilla_server.database_url, counted) != "t" and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _psql(argilla_server.database_url, counted) == "t", "records analyzed after the load"
+    # and the text index's pending list merged: every text query read it whole
+    _psql(argilla_server.database_url, "CREATE EXTENSION IF NOT EXISTS pgstattuple")
+    pending = "SELECT pending_pages FROM pgstatginindex('annotate_search_texts_tsv')"
+    while _psql(argilla_server.database_url, pending) != "0" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _psql(argilla_server.database_url, pending) == "0", "the GIN pending list merged"

@@ -65,6 +65,11 @@ def probe(rows: Select) -> ColumnElement[bool]:
     return exists(rows)
 
 
+def absent(rows: Select) -> ColumnElement[bool]:
+    """`rows` has no row, tested once per outer row."""
+    return ~exists(rows)
+
+
 def string_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 

@@ -182,21 +182,28 @@ def _response_status(
     statuses = [status for status in statuses if status is not None]
     conditions = []
     if ResponseStatusFilter.pending in values:
-        conditions.append(~_has_response(scope))
+        conditions.append(_has_response(scope, ctx, present=False))
     if statuses:
         status = Response.status if scope.user is not None else ctx.dialect.sql.no_index(Response.status)
         conditions.append(_user_responses(scope, ctx, status.in_(statuses)))
     if not values:
-        return _has_response(scope) if scope.user is not None else true()
+        return _has_response(scope, ctx) if scope.user is not None else true()
     return or_(*conditions) if conditions else false()
 
 
-def _has_response(scope: ResponseFilterScope) -> ColumnElement[bool]:
-    """EXISTS a response (of the scope's user): one probe of responses(record_id, user_id)."""
+def _has_response(
+    scope: ResponseFilterScope, ctx: DatasetContext, present: bool = True
+) -> ColumnElement[bool]:
+    """A response (of the scope's user) exists, or not (`present`): one probe of responses(record_id,
+    user_id). In a page read in index order, the dialect's probe: PostgreSQL turned [NOT] EXISTS into a
+    join that read every answer below the walk's pivot first (`dialect_postgres.probe`)."""
     where = [Response.record_id == Record.id]
     if scope.user is not None:
         where.append(Response.user_id == scope.user.id)
-    return exists(select(literal(1)).where(*where))
+    rows = select(literal(1)).where(*where)
+    if ctx.walking:
+        return ctx.dialect.sql.probe(rows) if present else ctx.dialect.sql.absent(rows)
+    return exists(rows) if present else ~exists(rows)
 
 
 def _enum(enum: type, value: object) -> object:

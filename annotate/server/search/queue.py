@@ -36,13 +36,14 @@ import hashlib
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from argilla_server.enums import ResponseStatus, ResponseStatusFilter
 from argilla_server.models import Record, Response
 from argilla_server.search_engine.base import AndFilter, Filter, ResponseFilterScope, TermsFilter
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 #: the float metadata property whose value orders a queue (highest first) after the expected answers
@@ -122,18 +123,22 @@ def walk_laps(user_id: UUID | str) -> list[tuple[ColumnElement[bool], ColumnElem
 
 
 def head_laps(
-    user_id: UUID | str, held: Counter[UUID], priority: ColumnElement | None = None
+    user_id: UUID | str,
+    held: Counter[UUID],
+    absent: Callable[[Select], ColumnElement[bool]],
+    priority: ColumnElement | None = None,
 ) -> list[tuple[ColumnElement[bool], list[ColumnElement]]]:
     """The head of a user's queue, the records expected to get no answer (none so far, nobody else
     holds them), as the two laps of the user's walk: (condition, ORDER BY) each. Each lap is a range
-    of ids read in index order, so a page of the head costs its own rows, not the dataset's. With a
+    of ids read in index order, so a page of the head costs its own rows, not the dataset's: that a
+    record has no answer is the dialect's `absent`, one lookup per record read. With a
     `priority`, the records that have one come first, highest first (ties in the user's walk): a lap
     read in the order of the property's metadata index."""
     statuses = [ResponseStatus.submitted, ResponseStatus.draft]
-    answered = exists(
+    unanswered = absent(
         select(literal(1)).where(Response.record_id == Record.id, Response.status.in_(statuses))
     )
-    free = [~answered, *([Record.id.not_in(list(held))] if held else [])]
+    free = [unanswered, *([Record.id.not_in(list(held))] if held else [])]
     laps = walk_laps(user_id)
     if priority is None:
         return [(and_(*free, lap), [order]) for lap, order in laps]

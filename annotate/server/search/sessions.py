@@ -22,7 +22,15 @@ from argilla_server.settings import settings
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-_factory: tuple[asyncio.AbstractEventLoop, AsyncEngine, async_sessionmaker[AsyncSession]] | None = None
+_factory: (
+    tuple[
+        asyncio.AbstractEventLoop,
+        AsyncEngine,
+        async_sessionmaker[AsyncSession],
+        async_sessionmaker[AsyncSession],
+    ]
+    | None
+) = None
 
 
 def pool_args() -> dict:
@@ -35,13 +43,34 @@ def pool_args() -> dict:
     return {**args, "pool_size": size, "max_overflow": overflow}
 
 
-def session() -> AsyncSession:
-    """A new session on the engine's own pool (of the running event loop)."""
+def _makers() -> tuple[async_sessionmaker[AsyncSession], async_sessionmaker[AsyncSession]]:
+    """The session makers of the running event loop's engine: (read-write, read-only)."""
     global _factory
     loop = asyncio.get_running_loop()
     if _factory is None or _factory[0] is not loop:
         if _factory is not None:
             _factory[1].sync_engine.dispose(close=False)  # its loop is gone: let go, do not await
         engine = create_async_engine(settings.database_url, **pool_args())
-        _factory = (loop, engine, async_sessionmaker(engine, expire_on_commit=False))
-    return _factory[2]()
+        reads = engine
+        if engine.dialect.name == "postgresql":
+            reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+        _factory = (
+            loop,
+            engine,
+            async_sessionmaker(engine, expire_on_commit=False),
+            async_sessionmaker(reads, expire_on_commit=False),
+        )
+    return _factory[2], _factory[3]
+
+
+def session() -> AsyncSession:
+    """A new session on the engine's own pool (of the running event loop)."""
+    return _makers()[0]()
+
+
+def reader() -> AsyncSession:
+    """A new session for reads only, on the same pool. On PostgreSQL it runs outside a transaction: each
+    statement has its own snapshot either way (READ COMMITTED), and the BEGIN and ROLLBACK a session
+    sends cost two round trips of each search (0.5-0.9 ms measured at 100k records, of a text page's
+    6.5 ms in the engine). SQLite's driver sends no BEGIN for reads already."""
+    return _makers()[1]()

@@ -47,6 +47,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from .query_syntax import And, Node, Not, Or, Term
 
 TEXTS = "annotate_search_texts"
+TSV_INDEX = f"{TEXTS}_tsv"  # GIN, with fast update: its pending list is merged by `statistics.py`
 CONFIG = "annotate_search_es"
 SEARCHABLE_TYPES = "('text', 'chat', 'custom')"
 TRIGGERS = ("annotate_search_records_ai", "annotate_search_records_au")
@@ -144,7 +145,7 @@ def ddl(has_unaccent: bool) -> list[str]:
         *_triggers(),
         f"INSERT INTO {TEXTS}(record_id, dataset_id, field, tsv) {_FIELD_ROWS.format(source='records')}",
         f"CREATE INDEX {TEXTS}_record_id ON {TEXTS}(record_id)",
-        f"CREATE INDEX {TEXTS}_tsv ON {TEXTS} USING gin(tsv)",
+        f"CREATE INDEX {TSV_INDEX} ON {TEXTS} USING gin(tsv)",
         f"ANALYZE {TEXTS}",
     ]
 
