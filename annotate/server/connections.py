@@ -39,8 +39,8 @@ def configure(role: str) -> None:
         ("ANNOTATE_SEARCH_POOL_OVERFLOW", engine_overflow),
     ):
         os.environ.setdefault(name, str(value))
-    if role == "server":  # the one long-lived event loop: it keeps the vector cache warm
-        os.environ.setdefault("ANNOTATE_VECTOR_WARMUP", "1")
+    if role == "server":  # the one long-lived event loop: the engine's background tasks run there
+        os.environ.setdefault("ANNOTATE_BACKGROUND_TASKS", "1")
     _pool_sqlite_too()
 
 

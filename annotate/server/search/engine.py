@@ -47,9 +47,9 @@ from .dialect import Dialect, dialect_named
 from .plan import make_plan
 
 ENGINE_NAME = "sql"
-#: "1" in the server process (see annotate.server.connections): keep the vector cache warm and
-#: (PostgreSQL) the planner's statistics current
-WARMUP_VARIABLE = "ANNOTATE_VECTOR_WARMUP"
+#: "1" in the server process (see annotate.server.connections), the one long-lived event loop: it runs
+#: the engine's background tasks, the vector cache kept warm and (PostgreSQL) the planner's statistics
+BACKGROUND_VARIABLE = "ANNOTATE_BACKGROUND_TASKS"
 
 
 def _ping(engine: Engine) -> bool:
@@ -66,7 +66,7 @@ class SQLSearchEngine(SearchEngine):
     async def new_instance(cls) -> SQLSearchEngine:
         await schema.ensure(database.sync_engine)
         engine = cls()
-        if os.environ.get(WARMUP_VARIABLE) == "1":
+        if os.environ.get(BACKGROUND_VARIABLE) == "1":
             vectors.WARMER.start(engine.dialect)  # once per process: the server's first instance
             statistics.ANALYZER.start(engine.dialect)  # PostgreSQL: the planner's statistics kept current
         return engine

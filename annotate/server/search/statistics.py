@@ -10,7 +10,7 @@ Autovacuum, where it is on, analyzes a table once it changed by 50 rows + 10 % (
 looks only every minute: a bulk load outruns it.
 
 So after writes, the server (its one long-lived event loop: `annotate.server.connections` sets
-ANNOTATE_VECTOR_WARMUP there) checks `pg_stat_user_tables` in the background and runs ANALYZE on the
+ANNOTATE_BACKGROUND_TASKS there) checks `pg_stat_user_tables` in the background and runs ANALYZE on the
 tables of records, answers, suggestions, vectors and text rows that changed by autovacuum's threshold
 since their last analysis: at once after the first write, then every CHECK_EVERY_S, the last check
 beginning STATS_LAG_S after the last write (the counts of a write reach pg_stat_user_tables up to 10 s

@@ -288,7 +288,7 @@ def vector_of(vectors: VectorMatrix, record_id: UUID) -> np.ndarray | None:
 class Warmer:
     """Keeps the server process's matrices warm, in a background task of its event loop.
 
-    Started by the engine in the server only (ANNOTATE_VECTOR_WARMUP=1, set by
+    Started by the engine in the server only (ANNOTATE_BACKGROUND_TASKS=1, set by
     `annotate.server.connections`): RQ jobs run in short-lived event loops. At start-up it loads the
     matrices of the most recently changed vector settings (file, then the rows changed since); after
     records of a dataset are written it reads their new vectors, CATCH_UP_DELAY_S later so that the
