@@ -14,10 +14,9 @@ ANNOTATE_BACKGROUND_TASKS there) checks `pg_stat_user_tables` in the background 
 tables of records, answers, suggestions, vectors and text rows that changed by autovacuum's threshold
 since their last analysis: at once after the first write, then every CHECK_EVERY_S, the last check
 beginning STATS_LAG_S after the last write (the counts of a write reach pg_stat_user_tables up to 10 s
-late). An ANALYZE does not
-block reads or writes; a transaction-level advisory lock keeps two processes from analyzing at the same
-time. A failure is logged and left to the next write. SQLite needs none of this: the engine names its
-indexes there (`dialect_sqlite`).
+late). An ANALYZE does not block reads or writes; a transaction-level advisory lock keeps two processes
+from analyzing at the same time. A failure is logged and left to the next write. SQLite needs none of
+this: the engine names its indexes there (`dialect_sqlite`).
 
 The same checks merge the pending list of the text rows' GIN index (`text_postgres`), which only
 VACUUM or autovacuum's analyses otherwise do: GIN's fast update appends new entries to an unsorted list
