@@ -80,12 +80,6 @@ class SQLSearchEngine(SearchEngine):
         async with sessions.session() as db:
             yield db
 
-    @asynccontextmanager
-    async def _reads(self) -> AsyncIterator[AsyncSession]:
-        """A read-only session of the engine's own pool (sessions.reader)."""
-        async with sessions.reader() as db:
-            yield db
-
     async def ping(self) -> bool:
         # Through the synchronous engine: a launcher may ping in one asyncio.run() and then use
         # Argilla's async pool in another; a pooled asyncpg connection must not outlive its loop.
@@ -183,17 +177,17 @@ class SQLSearchEngine(SearchEngine):
     async def get_dataset_progress(self, dataset: Dataset) -> dict:
         if dataset.is_draft:
             return {}
-        async with self._reads() as db:
+        async with sessions.reader() as db:
             return await metrics.dataset_progress(db, self.dialect, dataset.id)
 
     async def get_dataset_user_progress(self, dataset: Dataset, user: User) -> dict:
         if dataset.is_draft:
             return {}
-        async with self._reads() as db:
+        async with sessions.reader() as db:
             return await metrics.user_progress(db, self.dialect, dataset.id, user.id)
 
     async def compute_metrics_for(self, metadata_property: MetadataProperty) -> MetadataMetrics:
-        async with self._reads() as db:
+        async with sessions.reader() as db:
             return await metrics.metadata_metrics(
                 db, self.dialect, metadata_property.dataset_id, metadata_property.name, metadata_property.type
             )
@@ -208,7 +202,7 @@ class SQLSearchEngine(SearchEngine):
         limit: int = 100,
         user_id: UUID | str | None = None,
     ) -> SearchResponses:
-        async with self._reads() as db:
+        async with sessions.reader() as db:
             ctx = await load_context(db, dataset.id, self.dialect)
             return await records_query.search(db, ctx, query, filter, sort, offset, limit, user_id)
 
@@ -226,7 +220,7 @@ class SQLSearchEngine(SearchEngine):
     ) -> SearchResponses:
         if bool(value) == bool(record):
             raise ValueError("Must provide either vector value or record to compute the similarity search")
-        async with self._reads() as db:
+        async with sessions.reader() as db:
             matrix = await vectors.matrix(db, self.dialect, vector_settings.id, vector_settings.dimensions)
             if record is not None:
                 value = await self._record_vector(db, matrix, record, vector_settings)

@@ -29,7 +29,7 @@ from argilla_server.search_engine.base import (
     SuggestionFilterScope,
     TermsFilter,
 )
-from sqlalchemy import and_, exists, false, literal, or_, select, true
+from sqlalchemy import Select, and_, exists, false, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from .context import DatasetContext
@@ -129,7 +129,7 @@ def _suggestion(filter: Filter, scope: SuggestionFilterScope, ctx: DatasetContex
     question = ctx.question(scope.question)
     if ctx.walking:  # a page read in index order: probe the record's suggestion
         where = Suggestion.record_id == Record.id, Suggestion.question_id == question.id, condition
-        return sql.probe(select(literal(1)).where(*where))
+        return _related(select(literal(1)).where(*where), ctx)
     # Driven from the question's suggestions: a probe per record costs a row read each.
     return Record.id.in_(select(Suggestion.record_id).where(Suggestion.question_id == question.id, condition))
 
@@ -158,8 +158,7 @@ def _user_responses(
         return Record.id.in_(select(Response.record_id).where(Response.user_id == scope.user.id, *conditions))
     if scope.user is not None:
         conditions = (Response.user_id == scope.user.id, *conditions)
-    rows = select(literal(1)).where(Response.record_id == Record.id, *conditions)
-    return ctx.dialect.sql.probe(rows) if ctx.walking else exists(rows)
+    return _related(select(literal(1)).where(Response.record_id == Record.id, *conditions), ctx)
 
 
 def _response_values(filter: Filter, scope: ResponseFilterScope, ctx: DatasetContext) -> ColumnElement[bool]:
@@ -195,12 +194,17 @@ def _has_response(
     scope: ResponseFilterScope, ctx: DatasetContext, present: bool = True
 ) -> ColumnElement[bool]:
     """A response (of the scope's user) exists, or not (`present`): one probe of responses(record_id,
-    user_id). In a page read in index order, the dialect's probe: PostgreSQL turned [NOT] EXISTS into a
-    join that read every answer below the walk's pivot first (`dialect_postgres.probe`)."""
+    user_id)."""
     where = [Response.record_id == Record.id]
     if scope.user is not None:
         where.append(Response.user_id == scope.user.id)
-    rows = select(literal(1)).where(*where)
+    return _related(select(literal(1)).where(*where), ctx, present)
+
+
+def _related(rows: Select, ctx: DatasetContext, present: bool = True) -> ColumnElement[bool]:
+    """[NOT] EXISTS `rows` (rows related to the record); in a page read in index order (`ctx.walking`),
+    the dialect's per-record probe: PostgreSQL turned [NOT] EXISTS into a join that read every related
+    row below the walk's pivot first (`dialect_postgres.probe`)."""
     if ctx.walking:
         return ctx.dialect.sql.probe(rows) if present else ctx.dialect.sql.absent(rows)
     return exists(rows) if present else ~exists(rows)
